@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+/** The authwatch command line. Options are validated with zod; user mistakes exit 2 with one line. */
+import { Command, CommanderError, Option } from 'commander';
+import { promises as fs } from 'node:fs';
+import { z } from 'zod';
+import { UsageError } from '../errors';
+import { expandInputs } from '../ingest/expand';
+import { readInput } from '../ingest/read';
+import { FormatSpecSchema } from '../parse/formats';
+import { sourceOf } from '../parse/event';
+import { runReport } from '../report/run';
+import { renderText } from '../report/text';
+import { forTerminal } from '../report/sanitize';
+
+const positiveInt = z.coerce.number().int().positive();
+
+const ParseOptionsSchema = z.object({ format: FormatSpecSchema, maxLineBytes: positiveInt });
+const ReportOptionsSchema = z.object({
+  format: FormatSpecSchema,
+  output: z.enum(['text', 'json']),
+  out: z.string().min(1).optional(),
+  top: positiveInt.max(1000),
+  maxLineBytes: positiveInt,
+});
+
+function validated<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const flag = issue?.path.length ? '--' + String(issue.path[0]).replace(/[A-Z]/g, (m) => '-' + m.toLowerCase()) : 'options';
+  throw new UsageError(`${flag}: ${issue?.message ?? 'invalid value'}`);
+}
+
+function formatOption(): Option {
+  return new Option('-f, --format <format>', "log format: auto, common, combined, vhost_combined, json, 'nginx:<log_format>' or 'apache:<LogFormat>'").default('auto');
+}
+
+function maxLineOption(): Option {
+  return new Option('--max-line-bytes <n>', 'longer lines are counted as malformed and skipped').default('65536');
+}
+
+function say(msg: string): void {
+  process.stderr.write(`authwatch: ${msg}\n`);
+}
+
+async function writeOutput(text: string, out: string | undefined): Promise<void> {
+  if (out === undefined) {
+    await new Promise<void>((resolve) => (process.stdout.write(text) ? resolve() : process.stdout.once('drain', resolve)));
+    return;
+  }
+  await fs.writeFile(out, text);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('authwatch')
+    .description('Find bursts of HTTP 401 in Nginx/Apache access logs and tell attacks from misconfigurations')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('parse')
+    .description('print one JSON object per parsed event (malformed lines go to stderr with file:line); for checking a format')
+    .argument('<files...>', "log files, directories, quoted globs, or '-' for stdin (gzip is detected)")
+    .addOption(formatOption())
+    .addOption(maxLineOption())
+    .action(async (inputs: string[], raw: unknown) => {
+      const opts = validated(ParseOptionsSchema, raw);
+      const files = await expandInputs(inputs);
+      let buffered = '';
+      const flush = async () => {
+        if (buffered === '') return;
+        const chunk = buffered;
+        buffered = '';
+        await writeOutput(chunk, undefined);
+      };
+      for (const file of files) {
+        const pending: Promise<void>[] = [];
+        await readInput(file, { format: opts.format, maxLineBytes: opts.maxLineBytes }, {
+          event: (e) => {
+            const { file: f, line, ...rest } = e;
+            buffered += JSON.stringify({ ...rest, time: new Date(e.time).toISOString(), source: sourceOf({ file: f, line }) }) + '\n';
+            if (buffered.length > 1 << 16) pending.push(flush());
+          },
+          malformed: (m) => say(`${forTerminal(m.file)}:${m.line}: malformed: ${m.reason}`),
+          format: (path, format, detected) => detected && say(`${forTerminal(path)}: detected format ${format}`),
+        });
+        await Promise.all(pending);
+      }
+      await flush();
+    });
+
+  program
+    .command('report')
+    .description('report 401s over log files: volume, status mix, top IPs/paths/clients/users, timeline')
+    .argument('<files...>', "log files, directories, quoted globs, or '-' for stdin (gzip is detected)")
+    .addOption(formatOption())
+    .addOption(new Option('--output <kind>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-o, --out <file>', 'write the report to a file instead of stdout'))
+    .addOption(new Option('--top <n>', 'entries per top list').default('10'))
+    .addOption(maxLineOption())
+    .action(async (inputs: string[], raw: unknown) => {
+      const opts = validated(ReportOptionsSchema, raw);
+      const files = await expandInputs(inputs);
+      const report = await runReport(files, {
+        format: opts.format,
+        maxLineBytes: opts.maxLineBytes,
+        report: { topN: opts.top },
+        onFormat: (path, format, detected) => detected && say(`${forTerminal(path)}: detected format ${format}`),
+      });
+      const text =
+        opts.output === 'json'
+          ? JSON.stringify(report, null, 2) + '\n'
+          : renderText(report, { color: opts.out === undefined && process.stdout.isTTY === true && !('NO_COLOR' in process.env), width: process.stdout.columns ?? 100 }) + '\n';
+      await writeOutput(text, opts.out);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof UsageError) {
+      say(e.message);
+      return e.exitCode;
+    }
+    say(`internal error: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

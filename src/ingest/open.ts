@@ -1,0 +1,69 @@
+/** Opens an input (a file or '-' for stdin) as a stream of raw bytes, gunzipping when the bytes say gzip. */
+import { createReadStream, promises as fs } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { UsageError } from '../errors';
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+export interface OpenedInput {
+  name: string;
+  compressed: boolean;
+  /** Size on disk, when known (for progress). */
+  size: number | null;
+  chunks: AsyncIterable<Buffer>;
+}
+
+async function* withFirst(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield first;
+  for (;;) {
+    const r = await rest.next();
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+async function* gunzipped(source: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
+  const gunzip = Readable.from(source).pipe(createGunzip());
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (e) {
+    throw new UsageError(`${name}: gzip data is corrupt or truncated (${(e as Error).message})`);
+  }
+}
+
+/** Peeks at the first chunk to decide gzip or plain: rotated files are named anything (`access.log.2.gz`, `access.log-20261101`). */
+async function sniff(name: string, raw: Readable, size: number | null): Promise<OpenedInput> {
+  const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  if (first.done) return { name, compressed: false, size, chunks: (async function* () {})() };
+  const head = first.value;
+  const source = withFirst(head, it);
+  if (head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
+    return { name, compressed: true, size, chunks: gunzipped(source, name) };
+  }
+  return { name, compressed: false, size, chunks: source };
+}
+
+export async function openInput(path: string, stdin: Readable = process.stdin): Promise<OpenedInput> {
+  if (path === '-') return sniff('-', stdin, null);
+  let stat;
+  try {
+    stat = await fs.stat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`${path}: no such file (check the path, or quote a glob so authwatch expands it)`);
+    if (code === 'EACCES') throw new UsageError(`${path}: permission denied (run as a user that can read the logs, e.g. in group adm)`);
+    throw new UsageError(`${path}: cannot open (${(e as Error).message})`);
+  }
+  if (!stat.isFile()) throw new UsageError(`${path}: not a regular file`);
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  try {
+    return await sniff(path, stream, stat.size);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES') throw new UsageError(`${path}: permission denied (run as a user that can read the logs, e.g. in group adm)`);
+    throw e;
+  }
+}

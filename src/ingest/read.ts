@@ -1,0 +1,101 @@
+/** ingest → parse: reads every input in order and hands each LogEvent (or malformed line) on. */
+import type { Readable } from 'node:stream';
+import type { LogEvent } from '../parse/event';
+import { isParseFailure } from '../parse/event';
+import { DETECT_SAMPLE_LINES, detectFormat, isCommentOrBlank, resolveFormat, type ResolvedFormat } from '../parse/formats';
+import { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './lines';
+import { openInput } from './open';
+import { UsageError } from '../errors';
+
+export interface SourceStats {
+  path: string;
+  format: string;
+  compressed: boolean;
+  lines: number;
+  parsed: number;
+  malformed: number;
+  /** Blank lines and '#' comments: neither events nor malformed. */
+  skipped: number;
+}
+
+export interface MalformedLine {
+  file: string;
+  line: number;
+  reason: string;
+  /** The line as read, trimmed to a readable length. */
+  text: string;
+}
+
+export interface ReadHandlers {
+  event(e: LogEvent): void;
+  malformed(m: MalformedLine): void;
+  /** Called once per input once its format is known (detected or given). */
+  format?(path: string, format: string, detected: boolean): void;
+}
+
+export interface ReadOptions {
+  format: string;
+  maxLineBytes?: number;
+  stdin?: Readable;
+}
+
+const EXAMPLE_TEXT_CHARS = 300;
+
+function trimForExample(line: string): string {
+  return line.length > EXAMPLE_TEXT_CHARS ? line.slice(0, EXAMPLE_TEXT_CHARS) + '…' : line;
+}
+
+export async function readInput(path: string, opts: ReadOptions, on: ReadHandlers): Promise<SourceStats> {
+  const input = await openInput(path, opts.stdin);
+  const stats: SourceStats = { path, format: opts.format, compressed: input.compressed, lines: 0, parsed: 0, malformed: 0, skipped: 0 };
+  let format: ResolvedFormat | undefined = opts.format === 'auto' ? undefined : resolveFormat(opts.format);
+  if (format) on.format?.(path, format.name, false);
+  const held: Array<[string, number]> = [];
+
+  const handle = (text: string, lineNo: number, fmt: ResolvedFormat) => {
+    if (isCommentOrBlank(text)) {
+      stats.skipped++;
+      return;
+    }
+    const r = fmt.parse(text, path, lineNo);
+    if (isParseFailure(r)) {
+      stats.malformed++;
+      on.malformed({ file: path, line: lineNo, reason: r.reason, text: trimForExample(text) });
+    } else {
+      stats.parsed++;
+      on.event(r);
+    }
+  };
+
+  const decide = () => {
+    const detection = detectFormat(path, held.map(([t]) => t));
+    if (!detection.ok) throw new UsageError(detection.message);
+    format = detection.format;
+    on.format?.(path, format.name, true);
+    for (const [t, n] of held) handle(t, n, format);
+    held.length = 0;
+  };
+
+  let heldContent = 0;
+  const splitter = new LineSplitter(
+    {
+      line(text, lineNo) {
+        stats.lines++;
+        if (format) return handle(text, lineNo, format);
+        held.push([text, lineNo]);
+        if (!isCommentOrBlank(text) && ++heldContent >= DETECT_SAMPLE_LINES) decide();
+      },
+      overflow(head, lineNo, length) {
+        stats.lines++;
+        stats.malformed++;
+        on.malformed({ file: path, line: lineNo, reason: `line is ${length} bytes, over the ${opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES}-byte limit`, text: trimForExample(head) });
+      },
+    },
+    opts.maxLineBytes,
+  );
+  for await (const chunk of input.chunks) splitter.push(chunk);
+  splitter.end();
+  if (!format) decide();
+  stats.format = (format as ResolvedFormat | undefined)?.name ?? opts.format;
+  return stats;
+}

@@ -1,0 +1,49 @@
+/**
+ * One access-log request, whatever format it came from.
+ *
+ * Absent text fields are '' (the log's '-' becomes ''), absent numbers are null, so every
+ * event has the same shape (V8 keeps one hidden class on the hot path).
+ */
+export interface LogEvent {
+  /** Epoch milliseconds, UTC, computed from the log's own offset. */
+  time: number;
+  /** Client address: a normalized IP (IPv6 compressed, IPv4-mapped unwrapped) or, rarely, a host name. */
+  ip: string;
+  method: string;
+  /** Percent-decoded path without the query string ('' when the request line has no target). */
+  path: string;
+  /** Raw query string without the leading '?'. */
+  query: string;
+  protocol: string;
+  /** The request line as logged, escapes decoded. */
+  request: string;
+  status: number;
+  bytes: number | null;
+  referer: string;
+  userAgent: string;
+  remoteUser: string;
+  /** Virtual host or server name when the format logs one. */
+  host: string;
+  /** Seconds, when the format logs it. */
+  requestTime: number | null;
+  /** X-Forwarded-For chain when the format logs one. */
+  forwardedFor: string;
+  /** Where the line came from: file path (or '-' for stdin) and 1-based line number. */
+  file: string;
+  line: number;
+}
+
+/** Why a line was not turned into an event. */
+export interface ParseFailure {
+  reason: string;
+}
+
+export type LineParser = (line: string, file: string, lineNo: number) => LogEvent | ParseFailure;
+
+export function isParseFailure(r: LogEvent | ParseFailure): r is ParseFailure {
+  return (r as LogEvent).time === undefined;
+}
+
+export function sourceOf(e: { file: string; line: number }): string {
+  return `${e.file}:${e.line}`;
+}

@@ -1,0 +1,95 @@
+/**
+ * Lines are read as latin1 so every byte maps to one char and nothing is lost; fields are turned
+ * into proper text here, only when they hold a byte >= 0x80 or an escape.
+ */
+import { isUtf8 } from 'node:buffer';
+
+const HIGH_BYTE = /[\x80-\xff]/;
+
+/** A latin1-decoded field to text: UTF-8 when its bytes are valid UTF-8, else bytes >= 0x80 as \xHH. */
+export function latin1ToText(s: string): string {
+  if (!HIGH_BYTE.test(s)) return s;
+  return bytesToText(Buffer.from(s, 'latin1'));
+}
+
+export function bytesToText(bytes: Buffer): string {
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  let out = '';
+  for (const b of bytes) {
+    out += b >= 0x80 ? '\\x' + b.toString(16).toUpperCase().padStart(2, '0') : String.fromCharCode(b);
+  }
+  return out;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/**
+ * Decodes the escapes Nginx and Apache write inside quoted fields: \" \\ \xHH (and Apache's \n \t).
+ * Input and output are latin1 (one char per byte); an unknown escape is kept as written.
+ */
+export function unescapeLatin1(s: string): string {
+  if (s.indexOf('\\') === -1) return s;
+  let out = '';
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c !== 92 || i + 1 >= n) {
+      out += s[i];
+      i++;
+      continue;
+    }
+    const next = s[i + 1];
+    if (next === '"' || next === '\\') {
+      out += next;
+      i += 2;
+    } else if (next === 'x' && i + 3 < n) {
+      const hi = hexValue(s.charCodeAt(i + 2));
+      const lo = hexValue(s.charCodeAt(i + 3));
+      if (hi >= 0 && lo >= 0) {
+        out += String.fromCharCode(hi * 16 + lo);
+        i += 4;
+      } else {
+        out += '\\x';
+        i += 2;
+      }
+    } else if (next === 'n') {
+      out += '\n';
+      i += 2;
+    } else if (next === 't') {
+      out += '\t';
+      i += 2;
+    } else {
+      out += '\\';
+      i++;
+    }
+  }
+  return out;
+}
+
+/** A quoted log field (latin1, escapes in place) to text. '-' means absent. */
+export function fieldText(raw: string): string {
+  if (raw === '-') return '';
+  return latin1ToText(unescapeLatin1(raw));
+}
+
+/** Percent-decoding that never throws: a malformed sequence is kept as written. */
+export function safeDecodePath(p: string): string {
+  if (p.indexOf('%') === -1) return p;
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p.replace(/(?:%[0-9A-Fa-f]{2})+/g, (m) => {
+      try {
+        return decodeURIComponent(m);
+      } catch {
+        return m;
+      }
+    });
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The one report object every rendering (text, JSON, later Markdown and HTML) is made from.
+ * Its JSON shape is a contract: keys may be added, never removed or renamed.
+ */
+import type { LogEvent } from '../parse/event';
+import type { MalformedLine, SourceStats } from '../ingest/read';
+
+export interface TopEntry {
+  key: string;
+  /** 401 responses for this key. */
+  count: number;
+  /** All requests of this key. */
+  total: number;
+}
+
+export interface TimelinePoint {
+  t: string;
+  requests: number;
+  unauthorized: number;
+}
+
+export interface ReportModel {
+  version: 1;
+  generatedAt: string;
+  /** `lines` counts every physical line; `skipped` are blank lines and '#' comments. */
+  sources: Array<{ path: string; format: string; lines: number; parsed: number; malformed: number; skipped: number }>;
+  lines: { total: number; parsed: number; malformed: number; skipped: number; examples: Array<{ source: string; reason: string; text: string }> };
+  range: { from: string | null; to: string | null };
+  status: Record<string, number>;
+  unauthorized: {
+    count: number;
+    ratio: number;
+    top: { ip: TopEntry[]; path: TopEntry[]; client: TopEntry[]; user: TopEntry[] };
+    timelineStepSeconds: number;
+    timeline: TimelinePoint[];
+  };
+}
+
+export interface ReportOptions {
+  topN: number;
+  maxExamples: number;
+  /** Aim for at most this many timeline points; the step grows in whole minutes/hours to fit. */
+  maxTimelinePoints: number;
+}
+
+export const DEFAULT_REPORT_OPTIONS: ReportOptions = { topN: 10, maxExamples: 20, maxTimelinePoints: 720 };
+
+const TIMELINE_STEPS_S = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400, 7 * 86400];
+
+interface KeyCounts {
+  count: number;
+  total: number;
+}
+
+/** Dimensions of the top lists, with how each reads its key off an event. */
+const DIMENSIONS = {
+  ip: (e: LogEvent) => e.ip,
+  path: (e: LogEvent) => e.path || e.request || '-',
+  client: (e: LogEvent) => e.userAgent || '-',
+  user: (e: LogEvent) => e.remoteUser,
+} as const;
+type Dimension = keyof typeof DIMENSIONS;
+const DIMENSION_NAMES = Object.keys(DIMENSIONS) as Dimension[];
+
+export class ReportBuilder {
+  private readonly status = new Map<number, number>();
+  private readonly keys: Record<Dimension, Map<string, KeyCounts>> = { ip: new Map(), path: new Map(), client: new Map(), user: new Map() };
+  private readonly perMinute = new Map<number, { requests: number; unauthorized: number }>();
+  private readonly examples: MalformedLine[] = [];
+  private malformedCount = 0;
+  private parsed = 0;
+  private unauthorized = 0;
+  private from = Infinity;
+  private to = -Infinity;
+
+  constructor(private readonly options: ReportOptions = DEFAULT_REPORT_OPTIONS) {}
+
+  add(e: LogEvent): void {
+    this.parsed++;
+    if (e.time < this.from) this.from = e.time;
+    if (e.time > this.to) this.to = e.time;
+    this.status.set(e.status, (this.status.get(e.status) ?? 0) + 1);
+    const is401 = e.status === 401;
+    if (is401) this.unauthorized++;
+    for (const dim of DIMENSION_NAMES) {
+      const key = DIMENSIONS[dim](e);
+      if (key === '') continue;
+      const map = this.keys[dim];
+      const c = map.get(key);
+      if (c) {
+        c.total++;
+        if (is401) c.count++;
+      } else map.set(key, { count: is401 ? 1 : 0, total: 1 });
+    }
+    const minute = Math.floor(e.time / 60000);
+    const m = this.perMinute.get(minute);
+    if (m) {
+      m.requests++;
+      if (is401) m.unauthorized++;
+    } else this.perMinute.set(minute, { requests: 1, unauthorized: is401 ? 1 : 0 });
+  }
+
+  addMalformed(m: MalformedLine): void {
+    this.malformedCount++;
+    if (this.examples.length < this.options.maxExamples) this.examples.push(m);
+  }
+
+  private top(dim: Dimension): TopEntry[] {
+    const entries: TopEntry[] = [];
+    for (const [key, c] of this.keys[dim]) if (c.count > 0) entries.push({ key, count: c.count, total: c.total });
+    entries.sort((a, b) => b.count - a.count || b.total - a.total || (a.key < b.key ? -1 : 1));
+    return entries.slice(0, this.options.topN);
+  }
+
+  private timeline(): { step: number; points: TimelinePoint[] } {
+    if (this.parsed === 0) return { step: 60, points: [] };
+    const spanMinutes = Math.floor(this.to / 60000) - Math.floor(this.from / 60000) + 1;
+    const step = TIMELINE_STEPS_S.find((s) => (spanMinutes * 60) / s <= this.options.maxTimelinePoints) ?? (TIMELINE_STEPS_S[TIMELINE_STEPS_S.length - 1] as number);
+    const stepMs = step * 1000;
+    const start = Math.floor(this.from / stepMs) * stepMs;
+    const n = Math.floor((this.to - start) / stepMs) + 1;
+    const points: TimelinePoint[] = [];
+    for (let i = 0; i < n; i++) points.push({ t: new Date(start + i * stepMs).toISOString(), requests: 0, unauthorized: 0 });
+    for (const [minute, c] of this.perMinute) {
+      const p = points[Math.floor((minute * 60000 - start) / stepMs)] as TimelinePoint;
+      p.requests += c.requests;
+      p.unauthorized += c.unauthorized;
+    }
+    return { step, points };
+  }
+
+  finish(sources: SourceStats[]): ReportModel {
+    const status: Record<string, number> = {};
+    for (const [code, n] of [...this.status].sort((a, b) => a[0] - b[0])) status[String(code)] = n;
+    const timeline = this.timeline();
+    const total = sources.reduce((s, x) => s + x.lines, 0);
+    const skipped = sources.reduce((s, x) => s + x.skipped, 0);
+    return {
+      version: 1,
+      generatedAt: new Date().toISOString(),
+      sources: sources.map((s) => ({ path: s.path, format: s.format, lines: s.lines, parsed: s.parsed, malformed: s.malformed, skipped: s.skipped })),
+      lines: {
+        total,
+        parsed: this.parsed,
+        malformed: this.malformedCount,
+        skipped,
+        examples: this.examples.map((m) => ({ source: `${m.file}:${m.line}`, reason: m.reason, text: m.text })),
+      },
+      range: this.parsed === 0 ? { from: null, to: null } : { from: new Date(this.from).toISOString(), to: new Date(this.to).toISOString() },
+      status,
+      unauthorized: {
+        count: this.unauthorized,
+        ratio: this.parsed === 0 ? 0 : this.unauthorized / this.parsed,
+        top: { ip: this.top('ip'), path: this.top('path'), client: this.top('client'), user: this.top('user') },
+        timelineStepSeconds: timeline.step,
+        timeline: timeline.points,
+      },
+    };
+  }
+}

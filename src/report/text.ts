@@ -1,0 +1,93 @@
+/** The terminal rendering of a report: aligned tables, colour only on a TTY (picocolors honours NO_COLOR). */
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import { intervalToDuration } from 'date-fns';
+import type { ReportModel, TopEntry } from './model';
+import { forTerminal, truncate } from './sanitize';
+
+export interface TextOptions {
+  color: boolean;
+  width: number;
+}
+
+function pct(n: number): string {
+  return (n * 100).toFixed(n > 0 && n < 0.001 ? 3 : 1) + '%';
+}
+
+function int(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** "6 h 12 min": the two largest units of the span, enough to read at a glance. */
+export function humanSpan(fromIso: string | null, toIso: string | null): string {
+  if (!fromIso || !toIso) return 'no traffic';
+  const start = new Date(fromIso);
+  const end = new Date(toIso);
+  if (end.getTime() - start.getTime() < 1000) return 'under a second';
+  const d = intervalToDuration({ start, end });
+  const units: Array<[number | undefined, string]> = [[d.years, 'y'], [d.months, 'mo'], [d.days, 'd'], [d.hours, 'h'], [d.minutes, 'min'], [d.seconds, 's']];
+  return units.filter(([v]) => v).slice(0, 2).map(([v, u]) => `${v} ${u}`).join(' ');
+}
+
+function topTable(title: string, entries: TopEntry[], opts: TextOptions, c: ReturnType<typeof pc.createColors>): string {
+  if (entries.length === 0) return '';
+  const keyWidth = Math.max(20, Math.min(80, opts.width - 40));
+  const table = new Table({
+    head: [title, '401s', 'requests', '401 share'],
+    style: { head: opts.color ? ['bold'] : [], border: opts.color ? ['grey'] : [] },
+    colAligns: ['left', 'right', 'right', 'right'],
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const e of entries) table.push([forTerminal(truncate(e.key, keyWidth)), c.red(int(e.count)), int(e.total), pct(e.count / e.total)]);
+  return table.toString();
+}
+
+function sparkline(values: number[]): string {
+  const ticks = '▁▂▃▄▅▆▇█';
+  const max = Math.max(...values, 1);
+  return values.map((v) => (v === 0 ? ' ' : ticks[Math.min(7, Math.floor((v / max) * 7.999))])).join('');
+}
+
+export function renderText(r: ReportModel, opts: TextOptions): string {
+  const c = pc.createColors(opts.color);
+  const out: string[] = [];
+  const span = humanSpan(r.range.from, r.range.to);
+  out.push(c.bold(`authwatch report — ${int(r.unauthorized.count)} × 401 in ${int(r.lines.parsed)} requests (${pct(r.unauthorized.ratio)}) over ${span}`));
+  out.push('');
+  out.push(c.bold('Sources'));
+  for (const s of r.sources) {
+    const bad = s.malformed > 0 ? c.yellow(`, ${int(s.malformed)} malformed`) : '';
+    out.push(`  ${forTerminal(s.path)}  ${c.dim(forTerminal(truncate(s.format, 60)))}  ${int(s.lines)} lines, ${int(s.parsed)} parsed${bad}`);
+  }
+  if (r.range.from) out.push(`  range ${r.range.from} → ${r.range.to} (UTC)`);
+  out.push('');
+  out.push(c.bold('Status mix'));
+  out.push('  ' + Object.entries(r.status).map(([code, n]) => (code === '401' ? c.red(`${code}: ${int(n)}`) : `${code}: ${int(n)}`)).join('   '));
+  out.push('');
+  const tl = r.unauthorized.timeline;
+  if (tl.length > 1) {
+    const cols = Math.max(10, Math.min(opts.width - 12, 100));
+    const per = Math.ceil(tl.length / cols);
+    const buckets: number[] = [];
+    for (let i = 0; i < tl.length; i += per) buckets.push(tl.slice(i, i + per).reduce((s, p) => s + p.unauthorized, 0));
+    out.push(c.bold(`401s over time`) + c.dim(` (${per * r.unauthorized.timelineStepSeconds / 60} min per column)`));
+    out.push('  ' + c.red(sparkline(buckets)));
+    out.push(`  ${c.dim(tl[0]?.t ?? '')}${' '.repeat(Math.max(1, buckets.length - 40))}${c.dim(tl[tl.length - 1]?.t ?? '')}`);
+    out.push('');
+  }
+  for (const [title, entries] of [
+    ['Client IP', r.unauthorized.top.ip],
+    ['Path', r.unauthorized.top.path],
+    ['Client (user agent)', r.unauthorized.top.client],
+    ['User', r.unauthorized.top.user],
+  ] as const) {
+    const t = topTable(title, entries, opts, c);
+    if (t) out.push(c.bold(`Top ${title.toLowerCase()} by 401`), t, '');
+  }
+  if (r.lines.malformed > 0) {
+    out.push(c.yellow(c.bold(`Malformed lines: ${int(r.lines.malformed)}`)) + c.dim(` (showing ${r.lines.examples.length})`));
+    for (const m of r.lines.examples) out.push(`  ${forTerminal(m.source)}  ${m.reason}`, c.dim(`    ${forTerminal(truncate(m.text, Math.max(40, opts.width - 6)))}`));
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,143 @@
+/** The built CLI, run as a child process the way an operator runs it. */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import path from 'node:path';
+import { CLI, ROOT, tempDir } from '../support/paths';
+
+function run(args: string[], input?: string | Buffer) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const LINE = (i: number, status = 401, ip = '203.0.113.7') =>
+  `${ip} - - [20/Nov/2026:09:${String(10 + Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0100] "POST /login HTTP/1.1" ${status} 179 "-" "python-requests/2.32.3"`;
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does it via pretest)`);
+});
+
+describe('authwatch report --output json (the contract)', () => {
+  test('over the bundled samples', () => {
+    const r = run(['report', 'samples/', '--output', 'json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.version).toBe(1);
+    expect(report.sources.map((s: { path: string }) => path.basename(s.path))).toEqual(['apache-access.log', 'nginx-access.log.1.gz', 'nginx-access.log']);
+    for (const s of report.sources) {
+      expect(s).toEqual(expect.objectContaining({ format: 'combined', malformed: 0 }));
+      expect(s.parsed).toBe(s.lines);
+    }
+    expect(report.lines.total).toBe(report.lines.parsed);
+    expect(report.lines.examples).toEqual([]);
+    expect(Date.parse(report.range.from)).toBeLessThan(Date.parse(report.range.to));
+    const statusSum = Object.values(report.status as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(statusSum).toBe(report.lines.parsed);
+    expect(report.unauthorized.count).toBe(report.status['401']);
+    expect(report.unauthorized.ratio).toBeCloseTo(report.status['401'] / report.lines.parsed, 10);
+    for (const dim of ['ip', 'path', 'client', 'user']) {
+      for (const e of report.unauthorized.top[dim]) {
+        expect(Object.keys(e).sort()).toEqual(['count', 'key', 'total']);
+        expect(e.count).toBeLessThanOrEqual(e.total);
+      }
+    }
+    // The brute-force IP of the nginx sample leads the IP list.
+    expect(report.unauthorized.top.ip[0]).toEqual({ key: '203.0.113.7', count: 240, total: 240 });
+    const tl = report.unauthorized.timeline;
+    expect(tl.reduce((s: number, p: { unauthorized: number }) => s + p.unauthorized, 0)).toBe(report.unauthorized.count);
+    expect(tl.reduce((s: number, p: { requests: number }) => s + p.requests, 0)).toBe(report.lines.parsed);
+  });
+
+  test('malformed lines are counted with file:line examples and never stop the stream', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'access.log');
+    writeFileSync(file, [LINE(0), 'garbage line', LINE(1), 'x'.repeat(200_000), LINE(2, 200), ''].join('\n'));
+    const r = run(['report', file, '--output', 'json', '--format', 'combined']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.lines).toMatchObject({ total: 5, parsed: 3, malformed: 2 });
+    expect(report.lines.examples.map((e: { source: string }) => e.source)).toEqual([`${file}:2`, `${file}:4`]);
+    expect(report.lines.examples[1].reason).toMatch(/200000 bytes, over the 65536-byte limit/);
+    expect(report.lines.examples[1].text.length).toBeLessThan(400);
+    expect(report.unauthorized.count).toBe(2);
+  });
+
+  test('gzip detected by magic bytes whatever the name; stdin with "-"', () => {
+    const dir = tempDir();
+    const rotated = path.join(dir, 'access.log-20261120');
+    writeFileSync(rotated, gzipSync([LINE(0), LINE(1), LINE(2, 200)].join('\n') + '\n'));
+    const gz = JSON.parse(run(['report', rotated, '--output', 'json']).stdout);
+    expect(gz.lines.parsed).toBe(3);
+    const stdin = run(['report', '-', '--output', 'json'], gzipSync(LINE(3) + '\n' + LINE(4) + '\n'));
+    expect(JSON.parse(stdin.stdout).sources[0]).toMatchObject({ path: '-', parsed: 2, format: 'combined' });
+    const plain = run(['report', '-', '--output', 'json'], LINE(3) + '\r\n' + LINE(4) + '\r\n');
+    expect(JSON.parse(plain.stdout).unauthorized.count).toBe(2);
+  });
+
+  test('several files in the order given, and a quoted glob', () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'b.log'), LINE(0) + '\n');
+    writeFileSync(path.join(dir, 'a.log'), LINE(1, 200) + '\n');
+    const given = JSON.parse(run(['report', path.join(dir, 'b.log'), path.join(dir, 'a.log'), '--output', 'json']).stdout);
+    expect(given.sources.map((s: { path: string }) => path.basename(s.path))).toEqual(['b.log', 'a.log']);
+    const globbed = JSON.parse(run(['report', path.join(dir, '*.log'), '--output', 'json']).stdout);
+    expect(globbed.sources.map((s: { path: string }) => path.basename(s.path))).toEqual(['a.log', 'b.log']);
+  });
+});
+
+describe('text report and parse command', () => {
+  test('text report has the headline, tables and no colour when NO_COLOR is set', () => {
+    const r = run(['report', 'samples/nginx-access.log']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^authwatch report — [\d,]+ × 401 in [\d,]+ requests/);
+    expect(r.stdout).toContain('203.0.113.7');
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+    expect(r.stderr).toContain('samples/nginx-access.log: detected format combined');
+  });
+
+  test('a user agent carrying terminal escapes is neutralized in the text report', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'evil.log');
+    writeFileSync(file, '203.0.113.9 - - [20/Nov/2026:09:10:00 +0100] "GET /admin HTTP/1.1" 401 1 "-" "\x1b]2;pwned\x07\x1b[2J\rsneaky"\n');
+    const r = run(['report', file]);
+    expect(r.stdout).not.toContain('\x1b');
+    expect(r.stdout).not.toContain('\r');
+    expect(r.stdout).toContain('\\x1B]2;pwned\\x07');
+  });
+
+  test('parse prints one JSON event per line with file:line; malformed lines go to stderr', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'access.log');
+    writeFileSync(file, `${LINE(0)}\nnot a log line\n${LINE(1)}\n`);
+    const r = run(['parse', file, '--format', 'nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"']);
+    expect(r.code).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({ ip: '203.0.113.7', status: 401, path: '/login', time: '2026-11-20T08:10:00.000Z', source: `${file}:1` });
+    expect(r.stderr).toContain(`${file}:2: malformed:`);
+  });
+});
+
+describe('usage errors exit 2 with one line', () => {
+  test.each([
+    [['report', 'no/such/file.log'], /no\/such\/file\.log: no such file or directory/],
+    [['report', 'samples/', '--format', 'bogus'], /--format: expected auto, common/],
+    [['report', 'samples/', '--output', 'pdf'], /argument 'pdf' is invalid/],
+    [['report', 'samples/', '--format', 'apache:%h %>s'], /has no time field/],
+    [['report', 'samples/', '--top', '0'], /--top: /],
+  ])('%j', (args, message) => {
+    const r = run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+  });
+
+  test('an error log passed as an access log', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'error.log');
+    writeFileSync(file, readFileSync(path.join(ROOT, '..', 'shared', 'corpus', 'mixed', 'crowdsec-nginx-http-generic-bf__nginx-http-generic-bf.log')));
+    const r = run(['report', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error\.log: this looks like an Nginx error log/);
+  });
+});

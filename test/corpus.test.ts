@@ -1,0 +1,73 @@
+/**
+ * Real logs from other projects' test suites (../shared/corpus, provenance in its SOURCES.md).
+ * Every access-log line must parse; for the mixed fixtures the expected malformed count is stated
+ * per file with the reason, so a parser change that starts dropping real lines fails here.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { readInput, type MalformedLine } from '../src/ingest/read';
+import { CORPUS } from './support/paths';
+
+async function read(file: string, format = 'auto') {
+  const malformed: MalformedLine[] = [];
+  const stats = await readInput(file, { format }, { event: () => undefined, malformed: (m) => malformed.push(m) });
+  return { stats, malformed };
+}
+
+describe('corpus/access: every line is a valid access-log line', () => {
+  const dir = path.join(CORPUS, 'access');
+  for (const name of readdirSync(dir)) {
+    test(name, async () => {
+      const { stats, malformed } = await read(path.join(dir, name));
+      expect(malformed).toEqual([]);
+      expect(stats.parsed).toBe(stats.lines - stats.skipped);
+      expect(stats.parsed).toBeGreaterThan(0);
+    });
+  }
+});
+
+/** [file, detected format, parsed, malformed, why the malformed lines are not access-log records] */
+const MIXED: Array<[string, string, number, number, RegExp | null]> = [
+  ['crowdsec-apache2-logs__apache2-logs.log', 'combined', 7, 2, /error-log line/],
+  ['crowdsec-nginx_http-logs__nginx_http-logs.log', 'combined', 8, 1, /error-log line/],
+  ['crowdsec-nginx-proxy-manager-malformed__nginx_http-logs.log', 'combined', 12, 0, null],
+  ['crowdsec-traefik_clf__traefik_clf.log', 'combined', 6, 1, /status/], // Traefik logs "-" as the status of an aborted request
+  ['allinurl-goaccess/ci-access.log', 'vhost_combined', 4, 0, null],
+  ['elastic-beats/apache__access__darwin-2.4.23.log', 'common', 6, 0, null],
+  ['elastic-beats/apache__access__test.log', 'combined', 7, 0, null],
+  ['elastic-beats/nginx__access__test-with-host.log', 'combined', 10, 0, null],
+  ['elastic-beats/nginx__access__test.log', 'combined', 7, 0, null],
+  ['fail2ban/apache-badbots', 'combined', 4, 0, null],
+  ['fail2ban/nginx-bad-request', 'combined', 8, 0, null],
+  ['fail2ban/nginx-botsearch', 'combined', 8, 6, /error-log line/], // its error-log half
+  ['fail2ban/traefik-auth', 'combined', 6, 0, null],
+  ['matomo-log-analytics/common.log', 'common', 1, 0, null],
+  ['matomo-log-analytics/common_complete.log', 'vhost_combined', 1, 0, null],
+  ['matomo-log-analytics/common_encoding_big5.log', 'vhost_combined', 1, 0, null],
+  ['matomo-log-analytics/common_vhost.log', 'vhost_combined', 1, 0, null],
+  ['matomo-log-analytics/logs_to_tests.log', 'combined', 4, 0, null],
+  ['matomo-log-analytics/ncsa_extended.log', 'combined', 1, 0, null],
+  ['matomo-log-analytics/nginx_json.log', 'json', 2, 0, null],
+  ['vectordotdev-vrl/vrl_test_lines.log', 'combined', 18, 0, null],
+];
+
+describe('corpus/mixed: stated malformed counts', () => {
+  for (const [name, format, parsed, malformedCount, reason] of MIXED) {
+    test(`${name}: ${parsed} parsed, ${malformedCount} malformed`, async () => {
+      const { stats, malformed } = await read(path.join(CORPUS, 'mixed', name));
+      expect(stats.format).toBe(format);
+      expect(stats.parsed).toBe(parsed);
+      expect(malformed).toHaveLength(malformedCount);
+      for (const m of malformed) expect(m.reason).toMatch(reason as RegExp);
+    });
+  }
+
+  test.each([
+    ['crowdsec-nginx-http-generic-bf__nginx-http-generic-bf.log', /Nginx error log/],
+    ['crowdsec-http-bf-wordpress-bf__http-bf-wordpress-bf.log', /unknown log format/], // syslog-wrapped lines
+    ['crowdsec-bunkerweb-http-malformed__bunkerweb-http-malformed.log', /unknown log format/], // needs its own --format (tested in logformat.test)
+    ['elastic-beats/apache__access__ssl-request.log', /unknown log format/], // mod_ssl request log: no status
+  ])('%s is refused with a clear message', async (name, message) => {
+    await expect(read(path.join(CORPUS, 'mixed', name))).rejects.toThrow(message);
+  });
+});

@@ -39,8 +39,10 @@ const M = 60_000;
   const t = new Traffic(20261121, 'portal.example.org');
   const clients = apiClients(t, 60);
   background(t, t0, t0 + 4 * H, 10);
-  apiTraffic(t, clients, t0, t0 + 4 * H, 0.2);
-  brokenDeploy(t, clients, t0 + 2 * H + 30 * M, t0 + 2 * H + 50 * M, 0.5); // misconfiguration: broken deploy
+  // misconfiguration: a deploy breaks auth on /api/v2 for every client for 20 minutes, then is rolled back
+  apiTraffic(t, clients, t0, t0 + 2 * H + 30 * M, 0.2);
+  brokenDeploy(t, clients, t0 + 2 * H + 30 * M, t0 + 2 * H + 50 * M, 0.2);
+  apiTraffic(t, clients, t0 + 2 * H + 50 * M, t0 + 4 * H, 0.2);
   credentialStuffing(t, t0 + H + 20 * M, 320, 12 * M); // attack: credential stuffing
   scanner(t, '192.0.2.200', t0 + 3 * H + 15 * M, 80); // attack: scanner
   writeFileSync(path.join(out, 'apache-access.log'), t.sorted().map((r) => render(r, 'combined', -300)).join('\n') + '\n');

@@ -11,6 +11,13 @@ import { sourceOf } from '../parse/event';
 import { runReport } from '../report/run';
 import { renderText } from '../report/text';
 import { forTerminal } from '../report/sanitize';
+import path from 'node:path';
+import { loadRules, RuleLoadError } from '../rules/load';
+import { ruleFileJsonSchema } from '../rules/schema';
+import { TimeOptionSchema, resolveTime } from './time-option';
+
+/** The rule pack shipped with authwatch (dist/cli → package root → rules/). */
+export const BUNDLED_RULES = path.resolve(__dirname, '..', '..', 'rules');
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -21,6 +28,9 @@ const ReportOptionsSchema = z.object({
   out: z.string().min(1).optional(),
   top: positiveInt.max(1000),
   maxLineBytes: positiveInt,
+  rules: z.string().min(1),
+  since: TimeOptionSchema.optional(),
+  until: TimeOptionSchema.optional(),
 });
 
 function validated<T>(schema: z.ZodType<T>, raw: unknown): T {
@@ -78,7 +88,7 @@ export function buildProgram(): Command {
         const pending: Promise<void>[] = [];
         await readInput(file, { format: opts.format, maxLineBytes: opts.maxLineBytes }, {
           event: (e) => {
-            const { file: f, line, ...rest } = e;
+            const { file: f, line, raw: _raw, ...rest } = e;
             buffered += JSON.stringify({ ...rest, time: new Date(e.time).toISOString(), source: sourceOf({ file: f, line }) }) + '\n';
             if (buffered.length > 1 << 16) pending.push(flush());
           },
@@ -99,11 +109,18 @@ export function buildProgram(): Command {
     .addOption(new Option('-o, --out <file>', 'write the report to a file instead of stdout'))
     .addOption(new Option('--top <n>', 'entries per top list').default('10'))
     .addOption(maxLineOption())
+    .addOption(new Option('--rules <dir>', 'rule files directory').default(BUNDLED_RULES, 'the bundled rules/'))
+    .addOption(new Option('--since <time>', 'ignore events before this time: ISO 8601 or relative (-2h)'))
+    .addOption(new Option('--until <time>', 'ignore events at or after this time: ISO 8601 or relative (-30m)'))
     .action(async (inputs: string[], raw: unknown) => {
       const opts = validated(ReportOptionsSchema, raw);
       const files = await expandInputs(inputs);
+      const rules = await loadRules(opts.rules);
       const report = await runReport(files, {
         format: opts.format,
+        rules,
+        since: opts.since === undefined ? undefined : resolveTime(opts.since),
+        until: opts.until === undefined ? undefined : resolveTime(opts.until),
         maxLineBytes: opts.maxLineBytes,
         report: { topN: opts.top },
         onFormat: (path, format, detected) => detected && say(`${forTerminal(path)}: detected format ${format}`),
@@ -113,6 +130,23 @@ export function buildProgram(): Command {
           ? JSON.stringify(report, null, 2) + '\n'
           : renderText(report, { color: opts.out === undefined && process.stdout.isTTY === true && !('NO_COLOR' in process.env), width: process.stdout.columns ?? 100 }) + '\n';
       await writeOutput(text, opts.out);
+      if (report.analysis && report.analysis.late > 0) say(`${report.analysis.late} events arrived more than 60 s behind newer ones and were counted as late, not analysed (inputs overlapping in time?)`);
+    });
+
+  const rules = program.command('rules').description('check or describe rule files');
+  rules
+    .command('check')
+    .description('validate rule files; exits 2 and lists file:line, rule id and field of every problem')
+    .argument('[dir]', 'rule files directory', BUNDLED_RULES)
+    .action(async (dir: string) => {
+      const set = await loadRules(dir);
+      process.stdout.write(`${set.rules.length} rules OK in ${set.files.length} files (${set.rules.map((r) => r.id).join(', ')})\n`);
+    });
+  rules
+    .command('schema')
+    .description('print the JSON Schema of rule files (for editor completion)')
+    .action(async () => {
+      await writeOutput(JSON.stringify(ruleFileJsonSchema(), null, 2) + '\n', undefined);
     });
 
   return program;
@@ -125,6 +159,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof RuleLoadError) {
+      process.stderr.write(e.message + '\n');
+      return e.exitCode;
+    }
     if (e instanceof UsageError) {
       say(e.message);
       return e.exitCode;

@@ -163,6 +163,7 @@ export function parseClfLine(line: string, file: string, lineNo: number): LogEve
     host: prefix.host,
     requestTime: null,
     forwardedFor: prefix.forwardedFor,
+    raw: line,
     file,
     line: lineNo,
   };

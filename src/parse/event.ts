@@ -28,6 +28,8 @@ export interface LogEvent {
   requestTime: number | null;
   /** X-Forwarded-For chain when the format logs one. */
   forwardedFor: string;
+  /** The line as read (latin1: one char per byte), for the sample lines an incident quotes. */
+  raw: string;
   /** Where the line came from: file path (or '-' for stdin) and 1-based line number. */
   file: string;
   line: number;

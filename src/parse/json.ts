@@ -98,6 +98,7 @@ export function parseJsonLine(line: string, file: string, lineNo: number): LogEv
     host: str(o.host, o.http_host, o.server_name),
     requestTime: rt !== '' && Number.isFinite(Number(rt)) ? Number(rt) : null,
     forwardedFor: str(o.http_x_forwarded_for),
+    raw: line,
     file,
     line: lineNo,
   };

@@ -276,7 +276,7 @@ export function compileElements(elements: Element[], describe: string): LinePars
     return {
       time: d.time, ip: d.ip, method: d.method, path: d.path, query: d.query, protocol: d.protocol, request: d.request,
       status: d.status, bytes: d.bytes, referer: d.referer, userAgent: d.userAgent, remoteUser: d.user, host: d.host,
-      requestTime: d.requestTime, forwardedFor: d.forwardedFor, file, line: lineNo,
+      requestTime: d.requestTime, forwardedFor: d.forwardedFor, raw: line, file, line: lineNo,
     };
   };
 }

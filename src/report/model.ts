@@ -4,6 +4,8 @@
  */
 import type { LogEvent } from '../parse/event';
 import type { MalformedLine, SourceStats } from '../ingest/read';
+import type { Incident } from '../rules/incident';
+import type { EngineStats } from '../rules/engine';
 
 export interface TopEntry {
   key: string;
@@ -19,8 +21,23 @@ export interface TimelinePoint {
   unauthorized: number;
 }
 
+export interface InhibitedSummary {
+  rule: string;
+  group: Record<string, string>;
+  start: string;
+  end: string;
+  /** Fingerprint of the incident that explains it. */
+  by: string;
+  reason: string | null;
+}
+
 export interface ReportModel {
   version: 1;
+  /** Sorted by severity, then start. */
+  incidents: Incident[];
+  /** Incidents silenced because a firing source alert explains them (inhibition). */
+  inhibited: InhibitedSummary[];
+  analysis: (EngineStats & { rules: string[]; approximate: boolean }) | null;
   generatedAt: string;
   /** `lines` counts every physical line; `skipped` are blank lines and '#' comments. */
   sources: Array<{ path: string; format: string; lines: number; parsed: number; malformed: number; skipped: number }>;
@@ -137,6 +154,9 @@ export class ReportBuilder {
     const skipped = sources.reduce((s, x) => s + x.skipped, 0);
     return {
       version: 1,
+      incidents: [],
+      inhibited: [],
+      analysis: null,
       generatedAt: new Date().toISOString(),
       sources: sources.map((s) => ({ path: s.path, format: s.format, lines: s.lines, parsed: s.parsed, malformed: s.malformed, skipped: s.skipped })),
       lines: {

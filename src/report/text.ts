@@ -48,12 +48,46 @@ function sparkline(values: number[]): string {
   return values.map((v) => (v === 0 ? ' ' : ticks[Math.min(7, Math.floor((v / max) * 7.999))])).join('');
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : word.endsWith('y') ? '' : 's'}`.replace(/anomalys$/, 'anomalies');
+}
+
+/** "2 attacks, 1 misconfiguration in 6 h 12 min of traffic": the line an operator reads first. */
+export function verdict(r: ReportModel): string {
+  const span = humanSpan(r.range.from, r.range.to);
+  const by = (kind: string) => r.incidents.filter((i) => i.kind === kind).length;
+  const parts = [
+    by('attack') && plural(by('attack'), 'attack'),
+    by('misconfiguration') && plural(by('misconfiguration'), 'misconfiguration'),
+    by('anomaly') && (by('anomaly') === 1 ? '1 anomaly' : `${by('anomaly')} anomalies`),
+  ].filter(Boolean);
+  return parts.length === 0 ? `No incidents in ${span} of traffic` : `${parts.join(', ')} in ${span} of traffic`;
+}
+
+const KIND_COLOR = { attack: 'red', misconfiguration: 'yellow', anomaly: 'magenta' } as const;
+
+function renderIncidents(r: ReportModel, opts: TextOptions, c: ReturnType<typeof pc.createColors>): string[] {
+  const out: string[] = [];
+  for (const [n, i] of r.incidents.entries()) {
+    const colour = c[KIND_COLOR[i.kind]];
+    out.push(`${c.bold(`${n + 1}. ${i.severity.toUpperCase()} ${colour(i.kind)}`)}: ${c.bold(forTerminal(i.title))}${i.open ? c.dim(' (still firing at end of input)') : ''}`);
+    out.push(`   ${forTerminal(i.summary)}`);
+    out.push(c.dim(`   ${i.start} → ${i.end} (UTC) · rule ${i.rule} · ${Object.entries(i.group).map(([k, v]) => `${k}=${forTerminal(truncate(v, 60))}`).join(' ') || 'site-wide'}${i.approximate ? ' · figures approximate' : ''}`));
+    out.push(`   likely cause: ${forTerminal(i.likely_cause)}`);
+    for (const check of i.checks) out.push(`   ☐ ${forTerminal(check)}`);
+    for (const sample of i.samples.slice(0, 3)) out.push(c.dim(`     ${forTerminal(truncate(sample, Math.max(40, opts.width - 6)))}`));
+    out.push('');
+  }
+  if (r.inhibited.length > 0) out.push(c.dim(`${r.inhibited.length} more alert(s) silenced because an incident above explains them.`), '');
+  return out;
+}
+
 export function renderText(r: ReportModel, opts: TextOptions): string {
   const c = pc.createColors(opts.color);
   const out: string[] = [];
-  const span = humanSpan(r.range.from, r.range.to);
-  out.push(c.bold(`authwatch report — ${int(r.unauthorized.count)} × 401 in ${int(r.lines.parsed)} requests (${pct(r.unauthorized.ratio)}) over ${span}`));
+  out.push(c.bold(`authwatch: ${verdict(r)}`) + ` — ${int(r.unauthorized.count)} × 401 in ${int(r.lines.parsed)} requests (${pct(r.unauthorized.ratio)})`);
   out.push('');
+  out.push(...renderIncidents(r, opts, c));
   out.push(c.bold('Sources'));
   for (const s of r.sources) {
     const bad = s.malformed > 0 ? c.yellow(`, ${int(s.malformed)} malformed`) : '';

@@ -89,7 +89,7 @@ describe('text report and parse command', () => {
   test('text report has the headline, tables and no colour when NO_COLOR is set', () => {
     const r = run(['report', 'samples/nginx-access.log']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^authwatch report — [\d,]+ × 401 in [\d,]+ requests/);
+    expect(r.stdout).toMatch(/^authwatch: (No incidents|.* in .* of traffic) — [\d,]+ × 401 in [\d,]+ requests/);
     expect(r.stdout).toContain('203.0.113.7');
     expect(r.stdout).not.toMatch(/\x1b\[/);
     expect(r.stderr).toContain('samples/nginx-access.log: detected format combined');

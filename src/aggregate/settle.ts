@@ -1,0 +1,80 @@
+/**
+ * A 401 on its own is not a failure. A browser's first request to a Basic-auth area is answered
+ * with a challenge and repeated with credentials; an app whose token expired refreshes it and
+ * retries. So each 401 is held until its bucket closes, and if the same client (IP + user agent)
+ * gets a 2xx/3xx on the same path within `settleMs`, the 401 was *answered*, not failed.
+ * Buckets close only once the watermark (60 s behind the newest event by default) has passed
+ * them, so every success that could answer a 401 has been seen by then.
+ */
+import type { LogEvent } from '../parse/event';
+
+interface Held {
+  event: LogEvent;
+  answered: boolean;
+}
+
+export class ChallengeSettler {
+  private readonly byClientPath = new Map<string, Held[]>();
+  private queue: Held[] = [];
+  private head = 0;
+  /** 401s released unsettled because the holding area was full. */
+  forcedReleases = 0;
+
+  constructor(
+    readonly settleMs: number,
+    private readonly maxHeld = 200_000,
+  ) {}
+
+  private static keyOf(e: LogEvent): string {
+    return e.ip + '\u0000' + e.userAgent + '\u0000' + e.path;
+  }
+
+  get held(): number {
+    return this.queue.length - this.head;
+  }
+
+  hold(e: LogEvent, release: (e: LogEvent, answered: boolean) => void): void {
+    const h: Held = { event: e, answered: false };
+    const key = ChallengeSettler.keyOf(e);
+    const list = this.byClientPath.get(key);
+    if (list) list.push(h);
+    else this.byClientPath.set(key, [h]);
+    this.queue.push(h);
+    if (this.held > this.maxHeld) {
+      this.forcedReleases++;
+      this.releaseOne(release);
+    }
+  }
+
+  /** A success: answers every held 401 of the same client and path from the last `settleMs`. */
+  success(e: LogEvent): void {
+    const list = this.byClientPath.get(ChallengeSettler.keyOf(e));
+    if (!list) return;
+    for (const h of list) if (!h.answered && h.event.time <= e.time && e.time - h.event.time <= this.settleMs) h.answered = true;
+  }
+
+  private releaseOne(release: (e: LogEvent, answered: boolean) => void): void {
+    const h = this.queue[this.head++] as Held;
+    const key = ChallengeSettler.keyOf(h.event);
+    const list = this.byClientPath.get(key);
+    if (list) {
+      const i = list.indexOf(h);
+      if (i !== -1) list.splice(i, 1);
+      if (list.length === 0) this.byClientPath.delete(key);
+    }
+    release(h.event, h.answered);
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Releases every held 401 older than `before` (event time), oldest first. */
+  releaseBefore(before: number, release: (e: LogEvent, answered: boolean) => void): void {
+    while (this.head < this.queue.length && (this.queue[this.head] as Held).event.time < before) this.releaseOne(release);
+  }
+
+  releaseAll(release: (e: LogEvent, answered: boolean) => void): void {
+    while (this.head < this.queue.length) this.releaseOne(release);
+  }
+}

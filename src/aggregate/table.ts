@@ -1,0 +1,290 @@
+/**
+ * One rule's key table: per group key, a ring of fine slots (one per bucket of the rule's window)
+ * and a ring of coarse slots for the baseline look-back. Bounded: past `capacity` keys, idle ones
+ * go first, then the ones with the fewest failures (their counts are kept as an error bound, and
+ * the table reports itself approximate, as space-saving does).
+ */
+import type { LogEvent } from '../parse/event';
+import { DistinctCounter } from './distinct';
+import { clientOf, dimensionValue, type Dimension } from './keys';
+
+export const COARSE_SLOT_MS = 5 * 60_000;
+const TOP_VALUES_PER_SLOT = 16;
+const SAMPLES_PER_KEY = 5;
+const WINDOW_EXACT_LIMIT = 4096;
+
+export interface Sample {
+  file: string;
+  line: number;
+  raw: string;
+}
+
+type TopDimension = 'ip' | 'path' | 'client' | 'user';
+const TOP_DIMENSIONS: TopDimension[] = ['ip', 'path', 'client', 'user'];
+
+class Slot {
+  bucket = -1;
+  failures = 0;
+  total = 0;
+  answered = 0;
+  success = 0;
+  firstFail = Infinity;
+  lastFail = -Infinity;
+  ips: DistinctCounter | null = null;
+  users: DistinctCounter | null = null;
+  paths: DistinctCounter | null = null;
+  clients: DistinctCounter | null = null;
+  previouslyOk: DistinctCounter | null = null;
+  top: Record<TopDimension, Map<string, number>> | null = null;
+
+  reset(bucket: number): void {
+    this.bucket = bucket;
+    this.failures = this.total = this.answered = this.success = 0;
+    this.firstFail = Infinity;
+    this.lastFail = -Infinity;
+    this.ips = this.users = this.paths = this.clients = this.previouslyOk = null;
+    this.top = null;
+  }
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  const n = map.get(key);
+  if (n !== undefined) map.set(key, n + 1);
+  else if (map.size < TOP_VALUES_PER_SLOT) map.set(key, 1);
+}
+
+export interface WindowFigures {
+  count: number;
+  total: number;
+  answered: number;
+  success: number;
+  distinctIps: number;
+  distinctUsers: number;
+  distinctPaths: number;
+  distinctClients: number;
+  previouslyOkClients: number;
+  firstFail: number;
+  lastFail: number;
+  approximate: boolean;
+  top: Record<TopDimension, Array<{ key: string; count: number }>>;
+  baselineCount: number;
+  baselineTotal: number;
+  hadSuccessBefore: boolean;
+}
+
+export class KeyState {
+  readonly slots: Slot[];
+  /** Coarse baseline ring: [slotIndex, failures, total] per entry. */
+  readonly coarse: Float64Array;
+  lastBucket = -1;
+  lastFailBucket = -Infinity;
+  firstSuccess = Infinity;
+  firstFailure = Infinity;
+  samples: Sample[] = [];
+  /** Lifecycle state of this key's alert, owned by the engine. */
+  alert: unknown = null;
+
+  constructor(
+    readonly key: string,
+    readonly group: Record<string, string>,
+    windowBuckets: number,
+    coarseSlots: number,
+  ) {
+    this.slots = Array.from({ length: windowBuckets }, () => new Slot());
+    this.coarse = new Float64Array(coarseSlots * 3).fill(-1);
+  }
+
+  slotFor(bucket: number): Slot {
+    const s = this.slots[bucket % this.slots.length] as Slot;
+    if (s.bucket !== bucket) s.reset(bucket);
+    return s;
+  }
+
+  addCoarse(time: number, failures: number, total: number): void {
+    const idx = Math.floor(time / COARSE_SLOT_MS);
+    const n = this.coarse.length / 3;
+    const at = (idx % n) * 3;
+    if (this.coarse[at] !== idx) {
+      this.coarse[at] = idx;
+      this.coarse[at + 1] = 0;
+      this.coarse[at + 2] = 0;
+    }
+    this.coarse[at + 1] = (this.coarse[at + 1] as number) + failures;
+    this.coarse[at + 2] = (this.coarse[at + 2] as number) + total;
+  }
+}
+
+export interface TableOptions {
+  bucketMs: number;
+  windowMs: number;
+  baselineMs: number;
+  groupBy: Dimension[];
+  pathPrefixSegments: number;
+  capacity: number;
+}
+
+export class KeyTable {
+  readonly keys = new Map<string, KeyState>();
+  /** Keys with failures in the window or a live alert: the only ones evaluated. */
+  readonly live = new Set<KeyState>();
+  readonly windowBuckets: number;
+  private readonly coarseSlots: number;
+  evictions = 0;
+  /** Largest window failure count of an evicted key: the error bound on any key's count. */
+  evictedMaxCount = 0;
+
+  constructor(readonly opts: TableOptions) {
+    this.windowBuckets = Math.max(1, Math.ceil(opts.windowMs / opts.bucketMs));
+    this.coarseSlots = Math.ceil((opts.baselineMs + opts.windowMs) / COARSE_SLOT_MS) + 2;
+  }
+
+  private stateFor(e: LogEvent): KeyState {
+    const dims = this.opts.groupBy;
+    let key = '';
+    for (let i = 0; i < dims.length; i++) {
+      if (i > 0) key += '\u0000';
+      key += dimensionValue(e, dims[i] as Dimension, this.opts.pathPrefixSegments);
+    }
+    let st = this.keys.get(key);
+    if (!st) {
+      const group: Record<string, string> = {};
+      for (const d of dims) group[d] = dimensionValue(e, d, this.opts.pathPrefixSegments);
+      st = new KeyState(key, group, this.windowBuckets, this.coarseSlots);
+      this.keys.set(key, st);
+    }
+    return st;
+  }
+
+  /** Any accepted request that is not a failure (success, answered 401, other statuses). */
+  addRequest(e: LogEvent, bucket: number, isSuccess: boolean, answered: boolean): void {
+    const st = this.stateFor(e);
+    const slot = st.slotFor(bucket);
+    slot.total++;
+    if (answered) slot.answered++;
+    if (isSuccess) {
+      slot.success++;
+      if (e.time < st.firstSuccess) st.firstSuccess = e.time;
+    }
+    st.lastBucket = bucket;
+    st.addCoarse(e.time, 0, 1);
+  }
+
+  addFailure(e: LogEvent, bucket: number, previouslyOk: boolean): void {
+    const st = this.stateFor(e);
+    const slot = st.slotFor(bucket);
+    slot.total++;
+    slot.failures++;
+    if (e.time < slot.firstFail) slot.firstFail = e.time;
+    if (e.time > slot.lastFail) slot.lastFail = e.time;
+    const client = clientOf(e) + '\u0000' + e.ip;
+    (slot.ips ??= new DistinctCounter()).add(e.ip);
+    (slot.paths ??= new DistinctCounter()).add(e.path);
+    (slot.clients ??= new DistinctCounter()).add(client);
+    if (e.remoteUser !== '') (slot.users ??= new DistinctCounter()).add(e.remoteUser);
+    if (previouslyOk) (slot.previouslyOk ??= new DistinctCounter()).add(client);
+    const top = (slot.top ??= { ip: new Map(), path: new Map(), client: new Map(), user: new Map() });
+    bump(top.ip, e.ip);
+    bump(top.path, e.path || '(no path)');
+    bump(top.client, clientOf(e));
+    if (e.remoteUser !== '') bump(top.user, e.remoteUser);
+    if (e.time < st.firstFailure) st.firstFailure = e.time;
+    st.lastBucket = bucket;
+    st.lastFailBucket = bucket;
+    st.addCoarse(e.time, 1, 1);
+    if (st.samples.length >= SAMPLES_PER_KEY) st.samples.shift();
+    st.samples.push({ file: e.file, line: e.line, raw: e.raw });
+    this.live.add(st);
+    if (this.keys.size > this.opts.capacity) this.evict(bucket);
+  }
+
+  /** Failures of a key in the window ending with `bucket`. */
+  windowCount(st: KeyState, bucket: number): number {
+    if (st.lastFailBucket <= bucket - this.windowBuckets) return 0;
+    let n = 0;
+    for (const s of st.slots) if (s.bucket > bucket - this.windowBuckets && s.bucket <= bucket) n += s.failures;
+    return n;
+  }
+
+  slotFailures(st: KeyState, bucket: number): number {
+    const s = st.slots[bucket % st.slots.length] as Slot;
+    return s.bucket === bucket ? s.failures : 0;
+  }
+
+  figures(st: KeyState, bucket: number, topN = 5): WindowFigures {
+    const f: WindowFigures = {
+      count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkClients: 0,
+      firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [] },
+      baselineCount: 0, baselineTotal: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure,
+    };
+    // Window unions are short-lived, so they stay exact longer than the per-slot counters.
+    const ips = new DistinctCounter(WINDOW_EXACT_LIMIT);
+    const users = new DistinctCounter(WINDOW_EXACT_LIMIT);
+    const paths = new DistinctCounter(WINDOW_EXACT_LIMIT);
+    const clients = new DistinctCounter(WINDOW_EXACT_LIMIT);
+    const prevOk = new DistinctCounter(WINDOW_EXACT_LIMIT);
+    const tops: Record<TopDimension, Map<string, number>> = { ip: new Map(), path: new Map(), client: new Map(), user: new Map() };
+    for (const s of st.slots) {
+      if (s.bucket <= bucket - this.windowBuckets || s.bucket > bucket) continue;
+      f.count += s.failures;
+      f.total += s.total;
+      f.answered += s.answered;
+      f.success += s.success;
+      if (s.firstFail < f.firstFail) f.firstFail = s.firstFail;
+      if (s.lastFail > f.lastFail) f.lastFail = s.lastFail;
+      if (s.ips) ips.merge(s.ips);
+      if (s.users) users.merge(s.users);
+      if (s.paths) paths.merge(s.paths);
+      if (s.clients) clients.merge(s.clients);
+      if (s.previouslyOk) prevOk.merge(s.previouslyOk);
+      if (s.top) for (const d of TOP_DIMENSIONS) for (const [k, n] of s.top[d]) tops[d].set(k, (tops[d].get(k) ?? 0) + n);
+    }
+    f.distinctIps = ips.count();
+    f.distinctUsers = users.count();
+    f.distinctPaths = paths.count();
+    f.distinctClients = clients.count();
+    f.previouslyOkClients = prevOk.count();
+    f.approximate ||= ips.approximate || users.approximate || paths.approximate || clients.approximate;
+    for (const d of TOP_DIMENSIONS) {
+      f.top[d] = [...tops[d]].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1)).slice(0, topN);
+    }
+    // Baseline: the coarse slots wholly before the window, within the look-back.
+    const windowStart = (bucket - this.windowBuckets + 1) * this.opts.bucketMs;
+    const lastIdx = Math.floor(windowStart / COARSE_SLOT_MS) - 1;
+    const firstIdx = Math.floor((windowStart - this.opts.baselineMs) / COARSE_SLOT_MS);
+    for (let at = 0; at < st.coarse.length; at += 3) {
+      const idx = st.coarse[at] as number;
+      if (idx >= firstIdx && idx <= lastIdx) {
+        f.baselineCount += st.coarse[at + 1] as number;
+        f.baselineTotal += st.coarse[at + 2] as number;
+      }
+    }
+    return f;
+  }
+
+  /** Coarse-slot span of the baseline actually used, in ms (the look-back rounded to whole slots). */
+  baselineSpanMs(): number {
+    return Math.ceil(this.opts.baselineMs / COARSE_SLOT_MS) * COARSE_SLOT_MS;
+  }
+
+  /** Drops keys idle past the window + baseline horizon. */
+  expireIdle(bucket: number): void {
+    const horizon = bucket - this.windowBuckets - Math.ceil(this.opts.baselineMs / this.opts.bucketMs) - 1;
+    for (const [k, st] of this.keys) if (st.lastBucket < horizon && st.alert === null) this.keys.delete(k);
+  }
+
+  private evict(bucket: number): void {
+    this.expireIdle(bucket);
+    if (this.keys.size <= this.opts.capacity * 0.9) return;
+    // Keep live alerts and the heaviest keys; drop the lightest half.
+    const ranked = [...this.keys.values()].filter((st) => st.alert === null).map((st) => ({ st, n: this.windowCount(st, bucket) }));
+    ranked.sort((a, b) => a.n - b.n || a.st.lastBucket - b.st.lastBucket);
+    const drop = Math.max(0, this.keys.size - Math.floor(this.opts.capacity / 2));
+    for (let i = 0; i < drop && i < ranked.length; i++) {
+      const { st, n } = ranked[i] as { st: KeyState; n: number };
+      this.keys.delete(st.key);
+      this.live.delete(st);
+      this.evictions++;
+      if (n > this.evictedMaxCount) this.evictedMaxCount = n;
+    }
+  }
+}

@@ -1,0 +1,172 @@
+/** Turns a validated rule into what the engine runs: durations in ms, matchers, conditions, a checked template. */
+import picomatch from 'picomatch';
+import ipaddr from 'ipaddr.js';
+import { isIP } from 'node:net';
+import type { LogEvent } from '../parse/event';
+import type { Dimension } from '../aggregate/keys';
+import { METRICS, type Kind, type Metric, type Rule, type Severity } from './schema';
+
+export function durationMs(s: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(s);
+  if (!m) throw new Error(`bad duration ${s}`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return n * unit;
+}
+
+export interface Condition {
+  metric: Metric;
+  op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq';
+  value: number;
+}
+
+export interface CompiledRule {
+  id: string;
+  title: string;
+  kind: Kind;
+  severity: Severity;
+  groupBy: Dimension[];
+  pathPrefixSegments: number;
+  windowMs: number;
+  baselineMs: number;
+  forMs: number;
+  resolveAfterMs: number;
+  repeatMs: number;
+  failureStatuses: ReadonlySet<number>;
+  /** Request filter (everything in `where` but `status`). */
+  accepts: (e: LogEvent) => boolean;
+  conditions: Condition[];
+  /** Smallest window failure count that can satisfy the rule: keys below it are not evaluated. */
+  minCount: number;
+  usesBaseline: boolean;
+  summary: string;
+  likelyCause: string;
+  checks: string[];
+}
+
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+const TEMPLATE_FIELD = /\{([a-z_.]+)\}/g;
+export const TEMPLATE_NAMES = new Set<string>([...METRICS, 'window', 'top_path', 'top_ip', 'top_client', 'top_user', 'rule', 'title', 'group']);
+
+function templateProblem(text: string, groupBy: Dimension[]): string | undefined {
+  for (const m of text.matchAll(TEMPLATE_FIELD)) {
+    const name = m[1] as string;
+    if (name.startsWith('group.')) {
+      if (!groupBy.includes(name.slice(6) as Dimension)) return `template field {${name}} is not in group_by (${groupBy.join(', ') || 'site-wide'})`;
+    } else if (!TEMPLATE_NAMES.has(name)) return `unknown template field {${name}}; known: ${[...TEMPLATE_NAMES].join(', ')}, group.<dimension>`;
+  }
+  return undefined;
+}
+
+function globs(patterns: string[] | undefined): ((s: string) => boolean) | undefined {
+  if (!patterns || patterns.length === 0) return undefined;
+  return picomatch(patterns, { nocase: true, dot: true, bash: false });
+}
+
+function cidrMatcher(cidrs: string[] | undefined): ((ip: string) => boolean) | string | undefined {
+  if (!cidrs || cidrs.length === 0) return undefined;
+  const parsed: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [];
+  for (const c of cidrs) {
+    try {
+      parsed.push(ipaddr.parseCIDR(c));
+    } catch {
+      return `where.exclude_cidrs: "${c}" is not a valid CIDR`;
+    }
+  }
+  return (ip: string) => {
+    if (!isIP(ip)) return false;
+    const addr = ipaddr.process(ip);
+    return parsed.some(([range, bits]) => addr.kind() === range.kind() && addr.match(range, bits));
+  };
+}
+
+/** The smallest `count` a window can have and still satisfy the conditions on count. */
+function minCountOf(conditions: Condition[]): number {
+  let min = 1;
+  for (const c of conditions) {
+    if (c.metric !== 'count') continue;
+    if (c.op === 'gte' || c.op === 'eq') min = Math.max(min, Math.ceil(c.value));
+    if (c.op === 'gt') min = Math.max(min, Math.floor(c.value) + 1);
+  }
+  return min;
+}
+
+export function compileRule(rule: Rule): CompiledRule | string {
+  const groupBy = rule.group_by ?? [];
+  for (const text of [rule.summary]) {
+    const p = templateProblem(text, groupBy);
+    if (p) return `summary: ${p}`;
+  }
+  const where = rule.where ?? {};
+  const path = globs(where.path);
+  const pathNot = globs(where.path_not);
+  const client = globs(where.client);
+  const clientNot = globs(where.client_not);
+  const methods = where.method ? new Set(where.method) : undefined;
+  const excluded = cidrMatcher(where.exclude_cidrs);
+  if (typeof excluded === 'string') return excluded;
+  const accepts = (e: LogEvent): boolean =>
+    (methods === undefined || methods.has(e.method)) &&
+    (path === undefined || path(e.path)) &&
+    (pathNot === undefined || !pathNot(e.path)) &&
+    (client === undefined || client(e.userAgent)) &&
+    (clientNot === undefined || !clientNot(e.userAgent)) &&
+    (excluded === undefined || !excluded(e.ip));
+
+  const conditions: Condition[] = [];
+  for (const [metric, cmp] of Object.entries(rule.when) as Array<[Metric, number | Record<string, number | undefined>]>) {
+    if (typeof cmp === 'number') conditions.push({ metric, op: 'gte', value: cmp });
+    else for (const [op, value] of Object.entries(cmp)) if (value !== undefined) conditions.push({ metric, op: op as Condition['op'], value });
+  }
+  const windowMs = durationMs(rule.window);
+  if (windowMs < 10_000) return `window: at least 10s (one bucket)`;
+  return {
+    id: rule.id,
+    title: rule.title,
+    kind: rule.kind,
+    severity: rule.severity,
+    groupBy,
+    pathPrefixSegments: rule.path_prefix_segments ?? 2,
+    windowMs,
+    baselineMs: durationMs(rule.baseline ?? '1h'),
+    forMs: durationMs(rule.for ?? '0s'),
+    resolveAfterMs: durationMs(rule.resolve_after ?? '5m'),
+    repeatMs: durationMs(rule.repeat ?? '4h'),
+    failureStatuses: new Set(where.status ?? [401]),
+    accepts,
+    conditions,
+    minCount: minCountOf(conditions),
+    usesBaseline: conditions.some((c) => c.metric.startsWith('baseline_') || c.metric === 'increase' || c.metric === 'rate_factor'),
+    summary: rule.summary,
+    likelyCause: rule.likely_cause,
+    checks: rule.checks,
+  };
+}
+
+export function holds(c: Condition, v: number): boolean {
+  switch (c.op) {
+    case 'gt': return v > c.value;
+    case 'gte': return v >= c.value;
+    case 'lt': return v < c.value;
+    case 'lte': return v <= c.value;
+    case 'eq': return v === c.value;
+  }
+}
+
+const PERCENT_METRICS = new Set(['ratio', 'baseline_ratio', 'previously_ok_share', 'increase']);
+
+function formatNumber(name: string, v: number): string {
+  if (PERCENT_METRICS.has(name)) return `${Math.round(v * 100)} %`;
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return v >= 10 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1);
+}
+
+/** Fills {name} placeholders with values; a value is text, never evaluated. */
+export function renderTemplate(text: string, values: Record<string, string | number>): string {
+  return text.replace(TEMPLATE_FIELD, (whole, name: string) => {
+    const v = values[name];
+    if (v === undefined) return whole;
+    return typeof v === 'number' ? formatNumber(name, v) : v;
+  });
+}

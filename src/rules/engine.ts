@@ -1,0 +1,319 @@
+/**
+ * aggregate → rules: event-time buckets closed by a watermark, 401s settled (answered or failed),
+ * each rule's key table updated, every live key evaluated when a bucket closes, and the alert
+ * lifecycle (pending → firing → resolved) turned into incidents.
+ */
+import type { LogEvent } from '../parse/event';
+import { KeyTable, type KeyState, type WindowFigures } from '../aggregate/table';
+import { ChallengeSettler } from '../aggregate/settle';
+import { holds, renderTemplate, type CompiledRule } from './compile';
+import { BASELINE_RATE_FLOOR_PER_MIN, computeMetrics, roundMetrics } from './metrics';
+import type { Incident } from './incident';
+import type { Metric } from './schema';
+import { latin1ToText } from '../parse/text';
+
+export interface EngineOptions {
+  bucketMs: number;
+  allowedLatenessMs: number;
+  settleMs: number;
+  /** Keys per rule table. */
+  capacity: number;
+  /** Clients (IP + user agent) whose last success is remembered, for "previously ok". */
+  clientMemory: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { bucketMs: 10_000, allowedLatenessMs: 60_000, settleMs: 5_000, capacity: 20_000, clientMemory: 200_000 };
+
+export type AlertTransition = { status: 'firing' | 'resolved'; incident: Incident };
+
+interface AlertState {
+  state: 'pending' | 'firing';
+  since: number;
+  firedAt: number;
+  lastTrue: number;
+  lastCountedBucket: number;
+  lastFail: number;
+  count: number;
+  /** The busiest window (most failures) and its metrics. */
+  peak: WindowFigures;
+  peakMetrics: Record<Metric, number>;
+  /** Metrics when the alert fired: their baseline is the traffic before the incident. */
+  firedMetrics: Record<Metric, number>;
+  samples: string[];
+  approximate: boolean;
+}
+
+interface RuleRuntime {
+  rule: CompiledRule;
+  table: KeyTable;
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 400;
+}
+
+function humanWindow(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * The busiest window's figures against the baseline as it was when the alert fired: later windows'
+ * baselines already contain the incident ("was 0 %" must mean before it began).
+ */
+function evidence(peak: Record<Metric, number>, fired: Record<Metric, number>): Record<Metric, number> {
+  const m = { ...peak };
+  m.baseline_total = fired.baseline_total;
+  m.baseline_count = fired.baseline_count;
+  m.baseline_ratio = fired.baseline_ratio;
+  m.baseline_rate_per_min = fired.baseline_rate_per_min;
+  m.increase = peak.ratio - fired.baseline_ratio;
+  m.rate_factor = peak.rate_per_min / Math.max(fired.baseline_rate_per_min, BASELINE_RATE_FLOOR_PER_MIN);
+  return m;
+}
+
+export interface EngineStats {
+  events: number;
+  late: number;
+  settledEarly: number;
+  answered401: number;
+  failed401: number;
+  evictions: number;
+}
+
+export class Engine {
+  private readonly runtimes: RuleRuntime[];
+  private readonly settler: ChallengeSettler;
+  private readonly lastSuccess = new Map<string, number>();
+  private maxTime = -Infinity;
+  private nextBucket: number | null = null;
+  private closing = 0;
+  private readonly incidents: Incident[] = [];
+  readonly stats: EngineStats = { events: 0, late: 0, settledEarly: 0, answered401: 0, failed401: 0, evictions: 0 };
+
+  constructor(
+    rules: CompiledRule[],
+    private readonly opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
+    private readonly onTransition?: (t: AlertTransition) => void,
+  ) {
+    this.runtimes = rules.map((rule) => ({
+      rule,
+      table: new KeyTable({ bucketMs: opts.bucketMs, windowMs: rule.windowMs, baselineMs: rule.baselineMs, groupBy: rule.groupBy, pathPrefixSegments: rule.pathPrefixSegments, capacity: opts.capacity }),
+    }));
+    this.settler = new ChallengeSettler(opts.settleMs);
+  }
+
+  /** Largest number of keys held by any rule table (for memory tests and metrics). */
+  get maxTableSize(): number {
+    return Math.max(0, ...this.runtimes.map((r) => r.table.keys.size));
+  }
+
+  add(e: LogEvent): void {
+    const bucket = Math.floor(e.time / this.opts.bucketMs);
+    if (this.nextBucket === null) this.nextBucket = bucket;
+    if (bucket < this.nextBucket) {
+      this.stats.late++;
+      return;
+    }
+    this.stats.events++;
+    if (e.time > this.maxTime) this.maxTime = e.time;
+    if (e.status === 401) {
+      this.settler.hold(e, this.release);
+    } else {
+      if (isSuccess(e.status)) {
+        this.settler.success(e);
+        this.rememberSuccess(e);
+      }
+      this.dispatch(e, bucket, false);
+    }
+    this.advance(this.maxTime - this.opts.allowedLatenessMs);
+  }
+
+  private rememberSuccess(e: LogEvent): void {
+    const key = e.ip + '\u0000' + e.userAgent;
+    this.lastSuccess.delete(key);
+    this.lastSuccess.set(key, e.time);
+    if (this.lastSuccess.size > this.opts.clientMemory) {
+      const oldest = this.lastSuccess.keys().next();
+      if (!oldest.done) this.lastSuccess.delete(oldest.value);
+    }
+  }
+
+  private readonly release = (e: LogEvent, answered: boolean): void => {
+    if (answered) this.stats.answered401++;
+    else this.stats.failed401++;
+    // A 401 released after its own bucket closed (out-of-order input within the lateness) counts in the bucket closing now.
+    const bucket = Math.max(Math.floor(e.time / this.opts.bucketMs), this.closing);
+    this.dispatch(e, bucket, answered);
+  };
+
+  private dispatch(e: LogEvent, bucket: number, answered: boolean): void {
+    let previouslyOk: boolean | undefined;
+    for (const { rule, table } of this.runtimes) {
+      if (!rule.accepts(e)) continue;
+      if (!answered && rule.failureStatuses.has(e.status)) {
+        if (previouslyOk === undefined) {
+          const t = this.lastSuccess.get(e.ip + '\u0000' + e.userAgent);
+          previouslyOk = t !== undefined && t <= e.time && e.time - t <= rule.baselineMs;
+        }
+        table.addFailure(e, bucket, previouslyOk);
+      } else table.addRequest(e, bucket, isSuccess(e.status), answered);
+    }
+  }
+
+  private get idle(): boolean {
+    return this.settler.held === 0 && this.runtimes.every((r) => r.table.live.size === 0);
+  }
+
+  private advance(watermark: number): void {
+    if (this.nextBucket === null) return;
+    const lastClosable = Math.floor(watermark / this.opts.bucketMs) - 1;
+    while (this.nextBucket <= lastClosable) {
+      // Nothing held and nothing live: empty buckets need no evaluation (logs have gaps of days).
+      if (this.idle) {
+        this.nextBucket = lastClosable + 1;
+        break;
+      }
+      this.closeBucket(this.nextBucket);
+      this.nextBucket++;
+    }
+  }
+
+  private closeBucket(k: number): void {
+    this.closing = k;
+    const end = (k + 1) * this.opts.bucketMs;
+    this.settler.releaseBefore(end, this.release);
+    for (const rt of this.runtimes) {
+      for (const st of rt.table.live) this.evaluate(rt, st, k, end);
+      if (k % 360 === 0) rt.table.expireIdle(k);
+    }
+  }
+
+  private evaluate({ rule, table }: RuleRuntime, st: KeyState, k: number, now: number): void {
+    const alert = st.alert as AlertState | null;
+    const n = table.windowCount(st, k);
+    if (n === 0 && alert === null) {
+      table.live.delete(st);
+      return;
+    }
+    let figures: WindowFigures | undefined;
+    let metrics: Record<Metric, number> | undefined;
+    let matches = false;
+    if (n >= rule.minCount) {
+      figures = table.figures(st, k);
+      metrics = computeMetrics(figures, rule, table.baselineSpanMs());
+      const m = metrics;
+      matches = rule.conditions.every((c) => holds(c, m[c.metric]));
+    }
+    if (matches && figures && metrics) {
+      if (alert === null) {
+        st.alert = {
+          state: 'pending', since: figures.firstFail, firedAt: 0, lastTrue: now, lastCountedBucket: k, lastFail: figures.lastFail,
+          count: figures.count, peak: figures, peakMetrics: metrics, firedMetrics: metrics, approximate: figures.approximate,
+          samples: st.samples.map((s) => `${s.file}:${s.line} ${latin1ToText(s.raw)}`),
+        } satisfies AlertState;
+      } else {
+        this.countNewBucket(alert, table, st, k);
+        alert.lastTrue = now;
+        alert.approximate ||= figures.approximate;
+        if (alert.state === 'pending') alert.firedMetrics = metrics;
+        if (figures.count > alert.peak.count) {
+          alert.peak = figures;
+          alert.peakMetrics = metrics;
+        }
+      }
+      const a = st.alert as AlertState;
+      if (a.state === 'pending' && now - a.since >= rule.forMs) {
+        a.state = 'firing';
+        a.firedAt = now;
+        this.onTransition?.({ status: 'firing', incident: this.incidentOf(rule, st, a, true) });
+      }
+      return;
+    }
+    if (alert === null) return;
+    if (alert.state === 'pending') {
+      st.alert = null;
+      return;
+    }
+    this.countNewBucket(alert, table, st, k);
+    if (now - alert.lastTrue >= rule.resolveAfterMs) {
+      const incident = this.incidentOf(rule, st, alert, false);
+      this.incidents.push(incident);
+      st.alert = null;
+      this.onTransition?.({ status: 'resolved', incident });
+    }
+  }
+
+  private countNewBucket(alert: AlertState, table: KeyTable, st: KeyState, k: number): void {
+    if (k <= alert.lastCountedBucket) return;
+    const added = table.slotFailures(st, k);
+    alert.count += added;
+    alert.lastCountedBucket = k;
+    if (added > 0) {
+      const slotLast = st.slots[k % st.slots.length];
+      if (slotLast && slotLast.lastFail > alert.lastFail) alert.lastFail = slotLast.lastFail;
+      for (const s of st.samples) {
+        if (alert.samples.length >= 5) break;
+        const text = `${s.file}:${s.line} ${latin1ToText(s.raw)}`;
+        if (!alert.samples.includes(text)) alert.samples.push(text);
+      }
+    }
+  }
+
+  private incidentOf(rule: CompiledRule, st: KeyState, a: AlertState, open: boolean): Incident {
+    const metrics = roundMetrics(evidence(a.peakMetrics, a.firedMetrics));
+    const values: Record<string, string | number> = {
+      ...metrics,
+      count: a.count,
+      window: humanWindow(rule.windowMs),
+      rule: rule.id,
+      title: rule.title,
+      group: Object.entries(st.group).map(([k, v]) => `${k}=${v}`).join(', ') || 'site-wide',
+      top_path: a.peak.top.path[0]?.key ?? '-',
+      top_ip: a.peak.top.ip[0]?.key ?? '-',
+      top_client: a.peak.top.client[0]?.key ?? '-',
+      top_user: a.peak.top.user[0]?.key ?? '-',
+    };
+    for (const [k, v] of Object.entries(st.group)) values[`group.${k}`] = v;
+    return {
+      rule: rule.id,
+      title: rule.title,
+      kind: rule.kind,
+      severity: rule.severity,
+      group: { ...st.group },
+      fingerprint: `${rule.id}|${st.key.replace(/\u0000/g, '|')}`,
+      start: new Date(a.since).toISOString(),
+      end: new Date(a.lastFail).toISOString(),
+      firedAt: new Date(a.firedAt).toISOString(),
+      count: a.count,
+      metrics,
+      top: a.peak.top,
+      summary: renderTemplate(rule.summary, values),
+      likely_cause: renderTemplate(rule.likelyCause, values),
+      checks: rule.checks.map((c) => renderTemplate(c, values)),
+      samples: a.samples.slice(0, 5),
+      approximate: a.approximate,
+      open,
+    };
+  }
+
+  /** End of input: settle what is held, close every bucket, and report alerts still firing as open incidents. */
+  finish(): Incident[] {
+    this.settler.releaseAll(this.release);
+    if (this.nextBucket !== null && Number.isFinite(this.maxTime)) {
+      const last = Math.floor(this.maxTime / this.opts.bucketMs);
+      while (this.nextBucket <= last) this.closeBucket(this.nextBucket++);
+    }
+    for (const { rule, table } of this.runtimes) {
+      this.stats.evictions += table.evictions;
+      for (const st of table.keys.values()) {
+        const a = st.alert as AlertState | null;
+        if (a?.state === 'firing') this.incidents.push(this.incidentOf(rule, st, a, true));
+        st.alert = null;
+      }
+    }
+    this.stats.settledEarly = this.settler.forcedReleases;
+    return this.incidents;
+  }
+}

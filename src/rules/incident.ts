@@ -1,0 +1,29 @@
+/** What the engine reports: one incident per (rule, group key) firing period. */
+import type { Kind, Metric, Severity } from './schema';
+
+export interface Incident {
+  rule: string;
+  title: string;
+  kind: Kind;
+  severity: Severity;
+  group: Record<string, string>;
+  /** rule id + group key: one incident is one alert however long it lasts. */
+  fingerprint: string;
+  start: string;
+  end: string;
+  /** When the alert fired (start + `for`, at bucket granularity). */
+  firedAt: string;
+  /** Failures of this key from start to end. */
+  count: number;
+  /** The busiest window's metrics, against the baseline as it was when the alert fired; `top` from the same window. */
+  metrics: Record<Metric, number>;
+  top: { ip: Array<{ key: string; count: number }>; path: Array<{ key: string; count: number }>; client: Array<{ key: string; count: number }>; user: Array<{ key: string; count: number }> };
+  summary: string;
+  likely_cause: string;
+  checks: string[];
+  samples: string[];
+  /** Counts are estimates (key table evictions or HyperLogLog past the exact limit). */
+  approximate: boolean;
+  /** Still firing when the input ended. */
+  open: boolean;
+}

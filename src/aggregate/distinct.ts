@@ -26,7 +26,9 @@ export function hash32(s: string): number {
 export const DEFAULT_EXACT_LIMIT = 256;
 
 export class DistinctCounter {
-  private exact: Set<string> | null = new Set();
+  /** The first value is kept in a field: most keys under a flood never see a second one. */
+  private first: string | undefined = undefined;
+  private exact: Set<string> | null = null;
   private registers: Uint8Array | null = null;
 
   constructor(private readonly exactLimit = DEFAULT_EXACT_LIMIT) {}
@@ -37,6 +39,15 @@ export class DistinctCounter {
   }
 
   add(value: string): void {
+    if (this.registers === null && this.exact === null) {
+      if (this.first === undefined || this.first === value) {
+        this.first = value;
+        return;
+      }
+      this.exact = new Set([this.first, value]);
+      this.first = undefined;
+      return;
+    }
     if (this.exact) {
       this.exact.add(value);
       if (this.exact.size > this.exactLimit) this.toSketch();
@@ -54,25 +65,27 @@ export class DistinctCounter {
   }
 
   private toSketch(): void {
-    const values = this.exact as Set<string>;
+    const values = this.exact ?? new Set(this.first === undefined ? [] : [this.first]);
     this.exact = null;
+    this.first = undefined;
     this.registers = new Uint8Array(M);
     for (const v of values) this.addHash(hash32(v));
   }
 
   merge(other: DistinctCounter): void {
-    if (other.exact) {
-      for (const v of other.exact) this.add(v);
+    if (other.registers === null) {
+      if (other.first !== undefined) this.add(other.first);
+      if (other.exact) for (const v of other.exact) this.add(v);
       return;
     }
-    if (this.exact) this.toSketch();
+    if (this.registers === null) this.toSketch();
     const a = this.registers as Uint8Array;
     const b = other.registers as Uint8Array;
     for (let i = 0; i < M; i++) if ((b[i] as number) > (a[i] as number)) a[i] = b[i] as number;
   }
 
   count(): number {
-    if (this.exact) return this.exact.size;
+    if (this.registers === null) return this.exact ? this.exact.size : this.first === undefined ? 0 : 1;
     const regs = this.registers as Uint8Array;
     let sum = 0;
     let zeros = 0;
@@ -89,6 +102,7 @@ export class DistinctCounter {
 
   /** The values, while exact (for evidence such as "users tried"). */
   values(): string[] | null {
-    return this.exact ? [...this.exact] : null;
+    if (this.registers !== null) return null;
+    return this.exact ? [...this.exact] : this.first === undefined ? [] : [this.first];
   }
 }

@@ -10,11 +10,13 @@ import type { LogEvent } from '../parse/event';
 
 interface Held {
   event: LogEvent;
+  key: string;
   answered: boolean;
 }
 
 export class ChallengeSettler {
-  private readonly byClientPath = new Map<string, Held[]>();
+  /** One held 401 per client and path is the common case: an array only when there are more. */
+  private readonly byClientPath = new Map<string, Held | Held[]>();
   private queue: Held[] = [];
   private head = 0;
   /** 401s released unsettled because the holding area was full. */
@@ -34,11 +36,12 @@ export class ChallengeSettler {
   }
 
   hold(e: LogEvent, release: (e: LogEvent, answered: boolean) => void): void {
-    const h: Held = { event: e, answered: false };
     const key = ChallengeSettler.keyOf(e);
-    const list = this.byClientPath.get(key);
-    if (list) list.push(h);
-    else this.byClientPath.set(key, [h]);
+    const h: Held = { event: e, key, answered: false };
+    const found = this.byClientPath.get(key);
+    if (found === undefined) this.byClientPath.set(key, h);
+    else if (Array.isArray(found)) found.push(h);
+    else this.byClientPath.set(key, [found, h]);
     this.queue.push(h);
     if (this.held > this.maxHeld) {
       this.forcedReleases++;
@@ -48,19 +51,19 @@ export class ChallengeSettler {
 
   /** A success: answers every held 401 of the same client and path from the last `settleMs`. */
   success(e: LogEvent): void {
-    const list = this.byClientPath.get(ChallengeSettler.keyOf(e));
-    if (!list) return;
-    for (const h of list) if (!h.answered && h.event.time <= e.time && e.time - h.event.time <= this.settleMs) h.answered = true;
+    const found = this.byClientPath.get(ChallengeSettler.keyOf(e));
+    if (found === undefined) return;
+    for (const h of Array.isArray(found) ? found : [found]) if (!h.answered && h.event.time <= e.time && e.time - h.event.time <= this.settleMs) h.answered = true;
   }
 
   private releaseOne(release: (e: LogEvent, answered: boolean) => void): void {
     const h = this.queue[this.head++] as Held;
-    const key = ChallengeSettler.keyOf(h.event);
-    const list = this.byClientPath.get(key);
-    if (list) {
-      const i = list.indexOf(h);
-      if (i !== -1) list.splice(i, 1);
-      if (list.length === 0) this.byClientPath.delete(key);
+    const found = this.byClientPath.get(h.key);
+    if (found === h) this.byClientPath.delete(h.key);
+    else if (Array.isArray(found)) {
+      const i = found.indexOf(h);
+      if (i !== -1) found.splice(i, 1);
+      if (found.length === 0) this.byClientPath.delete(h.key);
     }
     release(h.event, h.answered);
     if (this.head > 4096 && this.head * 2 > this.queue.length) {

@@ -9,6 +9,7 @@ import { DistinctCounter } from './distinct';
 import { clientOf, dimensionValue, type Dimension } from './keys';
 
 export const COARSE_SLOT_MS = 5 * 60_000;
+const EMPTY_COARSE = new Float64Array(0);
 const TOP_VALUES_PER_SLOT = 16;
 const SAMPLES_PER_KEY = 5;
 const WINDOW_EXACT_LIMIT = 4096;
@@ -35,7 +36,7 @@ class Slot {
   paths: DistinctCounter | null = null;
   clients: DistinctCounter | null = null;
   previouslyOk: DistinctCounter | null = null;
-  top: Record<TopDimension, Map<string, number>> | null = null;
+  top: Record<TopDimension, TopValues> | null = null;
 
   reset(bucket: number): void {
     this.bucket = bucket;
@@ -47,10 +48,30 @@ class Slot {
   }
 }
 
-function bump(map: Map<string, number>, key: string): void {
-  const n = map.get(key);
-  if (n !== undefined) map.set(key, n + 1);
-  else if (map.size < TOP_VALUES_PER_SLOT) map.set(key, 1);
+/** Counts of the most frequent values in a slot; one value is held in fields until a second arrives. */
+class TopValues {
+  private firstKey: string | undefined = undefined;
+  private firstCount = 0;
+  private map: Map<string, number> | null = null;
+
+  bump(key: string): void {
+    if (this.map === null) {
+      if (this.firstKey === undefined || this.firstKey === key) {
+        this.firstKey = key;
+        this.firstCount++;
+        return;
+      }
+      this.map = new Map([[this.firstKey, this.firstCount]]);
+    }
+    const n = this.map.get(key);
+    if (n !== undefined) this.map.set(key, n + 1);
+    else if (this.map.size < TOP_VALUES_PER_SLOT) this.map.set(key, 1);
+  }
+
+  addTo(into: Map<string, number>): void {
+    if (this.map) for (const [k, n] of this.map) into.set(k, (into.get(k) ?? 0) + n);
+    else if (this.firstKey !== undefined) into.set(this.firstKey, (into.get(this.firstKey) ?? 0) + this.firstCount);
+  }
 }
 
 export interface WindowFigures {
@@ -73,8 +94,9 @@ export interface WindowFigures {
 }
 
 export class KeyState {
-  readonly slots: Slot[];
-  /** Coarse baseline ring: [slotIndex, failures, total] per entry. */
+  /** Allocated on first use: under a flood most keys touch one bucket only. */
+  readonly slots: Array<Slot | undefined>;
+  /** Coarse baseline ring: [slotIndex, failures, total] per entry; empty when the rule uses no baseline. */
   readonly coarse: Float64Array;
   lastBucket = -1;
   lastFailBucket = -Infinity;
@@ -87,20 +109,26 @@ export class KeyState {
   constructor(
     readonly key: string,
     readonly group: Record<string, string>,
-    windowBuckets: number,
+    ringSlots: number,
     coarseSlots: number,
   ) {
-    this.slots = Array.from({ length: windowBuckets }, () => new Slot());
-    this.coarse = new Float64Array(coarseSlots * 3).fill(-1);
+    this.slots = new Array<Slot | undefined>(ringSlots);
+    this.coarse = coarseSlots === 0 ? EMPTY_COARSE : new Float64Array(coarseSlots * 3).fill(-1);
   }
 
   slotFor(bucket: number): Slot {
-    const s = this.slots[bucket % this.slots.length] as Slot;
+    const i = bucket % this.slots.length;
+    let s = this.slots[i];
+    if (s === undefined) {
+      s = new Slot();
+      this.slots[i] = s;
+    }
     if (s.bucket !== bucket) s.reset(bucket);
     return s;
   }
 
   addCoarse(time: number, failures: number, total: number): void {
+    if (this.coarse.length === 0) return;
     const idx = Math.floor(time / COARSE_SLOT_MS);
     const n = this.coarse.length / 3;
     const at = (idx % n) * 3;
@@ -118,9 +146,13 @@ export interface TableOptions {
   bucketMs: number;
   windowMs: number;
   baselineMs: number;
+  /** How far ahead of the closing bucket data can land (the allowed lateness): the ring must hold it too. */
+  aheadMs: number;
   groupBy: Dimension[];
   pathPrefixSegments: number;
   capacity: number;
+  /** Keep the coarse look-back slots (only rules with baseline_* metrics need them). */
+  trackBaseline: boolean;
 }
 
 export class KeyTable {
@@ -128,6 +160,7 @@ export class KeyTable {
   /** Keys with failures in the window or a live alert: the only ones evaluated. */
   readonly live = new Set<KeyState>();
   readonly windowBuckets: number;
+  private readonly ringSlots: number;
   private readonly coarseSlots: number;
   evictions = 0;
   /** Largest window failure count of an evicted key: the error bound on any key's count. */
@@ -135,7 +168,10 @@ export class KeyTable {
 
   constructor(readonly opts: TableOptions) {
     this.windowBuckets = Math.max(1, Math.ceil(opts.windowMs / opts.bucketMs));
-    this.coarseSlots = Math.ceil((opts.baselineMs + opts.windowMs) / COARSE_SLOT_MS) + 2;
+    // Buckets up to the lateness ahead of the one closing hold data already: without room for them
+    // a new bucket would overwrite one still inside the window.
+    this.ringSlots = this.windowBuckets + Math.ceil(opts.aheadMs / opts.bucketMs) + 2;
+    this.coarseSlots = opts.trackBaseline ? Math.ceil((opts.baselineMs + opts.windowMs + opts.aheadMs) / COARSE_SLOT_MS) + 2 : 0;
   }
 
   private stateFor(e: LogEvent): KeyState {
@@ -149,7 +185,7 @@ export class KeyTable {
     if (!st) {
       const group: Record<string, string> = {};
       for (const d of dims) group[d] = dimensionValue(e, d, this.opts.pathPrefixSegments);
-      st = new KeyState(key, group, this.windowBuckets, this.coarseSlots);
+      st = new KeyState(key, group, this.ringSlots, this.coarseSlots);
       this.keys.set(key, st);
     }
     return st;
@@ -182,11 +218,11 @@ export class KeyTable {
     (slot.clients ??= new DistinctCounter()).add(client);
     if (e.remoteUser !== '') (slot.users ??= new DistinctCounter()).add(e.remoteUser);
     if (previouslyOk) (slot.previouslyOk ??= new DistinctCounter()).add(client);
-    const top = (slot.top ??= { ip: new Map(), path: new Map(), client: new Map(), user: new Map() });
-    bump(top.ip, e.ip);
-    bump(top.path, e.path || '(no path)');
-    bump(top.client, clientOf(e));
-    if (e.remoteUser !== '') bump(top.user, e.remoteUser);
+    const top = (slot.top ??= { ip: new TopValues(), path: new TopValues(), client: new TopValues(), user: new TopValues() });
+    top.ip.bump(e.ip);
+    top.path.bump(e.path || '(no path)');
+    top.client.bump(clientOf(e));
+    if (e.remoteUser !== '') top.user.bump(e.remoteUser);
     if (e.time < st.firstFailure) st.firstFailure = e.time;
     st.lastBucket = bucket;
     st.lastFailBucket = bucket;
@@ -201,13 +237,13 @@ export class KeyTable {
   windowCount(st: KeyState, bucket: number): number {
     if (st.lastFailBucket <= bucket - this.windowBuckets) return 0;
     let n = 0;
-    for (const s of st.slots) if (s.bucket > bucket - this.windowBuckets && s.bucket <= bucket) n += s.failures;
+    for (const s of st.slots) if (s !== undefined && s.bucket > bucket - this.windowBuckets && s.bucket <= bucket) n += s.failures;
     return n;
   }
 
   slotFailures(st: KeyState, bucket: number): number {
-    const s = st.slots[bucket % st.slots.length] as Slot;
-    return s.bucket === bucket ? s.failures : 0;
+    const s = st.slots[bucket % st.slots.length];
+    return s !== undefined && s.bucket === bucket ? s.failures : 0;
   }
 
   figures(st: KeyState, bucket: number, topN = 5): WindowFigures {
@@ -224,7 +260,7 @@ export class KeyTable {
     const prevOk = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const tops: Record<TopDimension, Map<string, number>> = { ip: new Map(), path: new Map(), client: new Map(), user: new Map() };
     for (const s of st.slots) {
-      if (s.bucket <= bucket - this.windowBuckets || s.bucket > bucket) continue;
+      if (s === undefined || s.bucket <= bucket - this.windowBuckets || s.bucket > bucket) continue;
       f.count += s.failures;
       f.total += s.total;
       f.answered += s.answered;
@@ -236,7 +272,7 @@ export class KeyTable {
       if (s.paths) paths.merge(s.paths);
       if (s.clients) clients.merge(s.clients);
       if (s.previouslyOk) prevOk.merge(s.previouslyOk);
-      if (s.top) for (const d of TOP_DIMENSIONS) for (const [k, n] of s.top[d]) tops[d].set(k, (tops[d].get(k) ?? 0) + n);
+      if (s.top) for (const d of TOP_DIMENSIONS) s.top[d].addTo(tops[d]);
     }
     f.distinctIps = ips.count();
     f.distinctUsers = users.count();

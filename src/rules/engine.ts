@@ -73,6 +73,8 @@ function evidence(peak: Record<Metric, number>, fired: Record<Metric, number>): 
   return m;
 }
 
+const BASELINE_METRICS: Metric[] = ['baseline_total', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor'];
+
 export interface EngineStats {
   events: number;
   late: number;
@@ -99,7 +101,7 @@ export class Engine {
   ) {
     this.runtimes = rules.map((rule) => ({
       rule,
-      table: new KeyTable({ bucketMs: opts.bucketMs, windowMs: rule.windowMs, baselineMs: rule.baselineMs, groupBy: rule.groupBy, pathPrefixSegments: rule.pathPrefixSegments, capacity: opts.capacity }),
+      table: new KeyTable({ bucketMs: opts.bucketMs, windowMs: rule.windowMs, aheadMs: opts.allowedLatenessMs + opts.settleMs, baselineMs: rule.baselineMs, groupBy: rule.groupBy, pathPrefixSegments: rule.pathPrefixSegments, capacity: opts.capacity, trackBaseline: rule.usesBaseline }),
     }));
     this.settler = new ChallengeSettler(opts.settleMs);
   }
@@ -194,7 +196,9 @@ export class Engine {
     const alert = st.alert as AlertState | null;
     const n = table.windowCount(st, k);
     if (n === 0 && alert === null) {
-      table.live.delete(st);
+      // Failures can sit in buckets ahead of the one closing (403/404 are counted on arrival):
+      // the key leaves the live set only once its last failure is behind the window.
+      if (st.lastFailBucket <= k) table.live.delete(st);
       return;
     }
     let figures: WindowFigures | undefined;
@@ -262,7 +266,9 @@ export class Engine {
   }
 
   private incidentOf(rule: CompiledRule, st: KeyState, a: AlertState, open: boolean): Incident {
-    const metrics = roundMetrics(evidence(a.peakMetrics, a.firedMetrics));
+    const metrics: Partial<Record<Metric, number>> = roundMetrics(evidence(a.peakMetrics, a.firedMetrics));
+    // A rule without baseline conditions keeps no look-back: report no baseline rather than zeros.
+    if (!rule.usesBaseline) for (const m of BASELINE_METRICS) delete metrics[m];
     const values: Record<string, string | number> = {
       ...metrics,
       count: a.count,

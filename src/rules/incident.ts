@@ -16,7 +16,7 @@ export interface Incident {
   /** Failures of this key from start to end. */
   count: number;
   /** The busiest window's metrics, against the baseline as it was when the alert fired; `top` from the same window. */
-  metrics: Record<Metric, number>;
+  metrics: Partial<Record<Metric, number>>;
   top: { ip: Array<{ key: string; count: number }>; path: Array<{ key: string; count: number }>; client: Array<{ key: string; count: number }>; user: Array<{ key: string; count: number }> };
   summary: string;
   likely_cause: string;

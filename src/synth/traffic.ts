@@ -208,3 +208,14 @@ export function render(r: SynthRequest, format: SynthFormat, offsetMinutes = 0):
       });
   }
 }
+
+/** 401s from many new clients on many ordinary paths, a couple each: nothing specific explains it. */
+export function unexplainedSpike(t: Traffic, at: number, clients: number, durationMs: number): void {
+  const paths = ['/account', '/orders', '/wishlist', '/api/v1/feed', '/api/v1/notifications', '/checkout', '/profile', '/messages', '/settings', '/reviews'];
+  for (let k = 0; k < clients; k++) {
+    const ip = `100.${t.int(70, 120)}.${t.int(0, 255)}.${t.int(1, 254)}`;
+    const ua = `shop-web/7.0 (session ${k})`;
+    const n = t.int(1, 2);
+    for (let j = 0; j < n; j++) t.add({ time: at + t.int(0, durationMs), ip, user: '-', method: 'GET', target: t.pick(paths), status: 401, userAgent: ua });
+  }
+}

@@ -1,0 +1,142 @@
+import { Engine, DEFAULT_ENGINE_OPTIONS, type AlertTransition } from '../../src/rules/engine';
+import { compileRule, type CompiledRule } from '../../src/rules/compile';
+import { parseRuleText } from '../../src/rules/load';
+import { BASE, ev } from '../support/events';
+
+function rule(yaml: string): CompiledRule {
+  const r = parseRuleText('test.yaml', `rules:\n  - id: r\n    title: T\n    kind: attack\n    severity: high\n    summary: "{count}"\n    likely_cause: c\n    checks: [x]\n${yaml.replace(/^/gm, '    ')}`);
+  if (r.problems.length) throw new Error(JSON.stringify(r.problems));
+  const c = compileRule(r.rules[0] as never);
+  if (typeof c === 'string') throw new Error(c);
+  return c;
+}
+
+const PER_IP = rule('group_by: [ip]\nwindow: 1m\nwhen: { count: 5 }\nresolve_after: 1m');
+
+function run(rules: CompiledRule[], events: ReturnType<typeof ev>[]) {
+  const transitions: AlertTransition[] = [];
+  const engine = new Engine(rules, DEFAULT_ENGINE_OPTIONS, (t) => transitions.push(t));
+  for (const e of events) engine.add(e);
+  return { incidents: engine.finish(), transitions, stats: engine.stats, engine };
+}
+
+describe('windows, watermark and late events', () => {
+  test('5 failures inside one minute fire; 5 spread over three minutes do not', () => {
+    expect(run([PER_IP], [0, 10, 20, 30, 40].map((s) => ev(s))).incidents).toHaveLength(1);
+    expect(run([PER_IP], [0, 40, 80, 120, 160].map((s) => ev(s))).incidents).toHaveLength(0);
+  });
+
+  test('an event older than the watermark is counted as late, not analysed', () => {
+    const { stats } = run([PER_IP], [ev(0), ev(200, { ip: '10.0.0.9', status: 200 }), ev(100), ev(139), ev(141)]);
+    // Watermark = 200 s − 60 s = 140 s: buckets before 130 s are closed.
+    expect(stats.late).toBe(2);
+    expect(stats.events).toBe(3);
+  });
+
+  test('events within the allowed lateness are still counted in their own window', () => {
+    const events = [ev(0), ev(30, { ip: '10.0.0.9', status: 200 }), ev(1), ev(2), ev(3), ev(4)];
+    expect(run([PER_IP], events).incidents).toHaveLength(1);
+  });
+});
+
+describe('settling 401s', () => {
+  const ANY_PATH = rule('group_by: [ip]\nwindow: 1m\nwhen: { count: 1 }');
+  test('a 401 answered by a success for the same client and path within 5 s is not a failure', () => {
+    const r = run([ANY_PATH], [ev(0, { method: 'GET', path: '/admin/' }), ev(0.8, { method: 'GET', path: '/admin/', status: 200, remoteUser: 'alice' })]);
+    expect(r.incidents).toHaveLength(0);
+    expect(r.stats).toMatchObject({ answered401: 1, failed401: 0 });
+  });
+
+  test('a success too late, on another path, or from another client does not answer it', () => {
+    for (const success of [ev(6, { status: 200 }), ev(1, { status: 200, path: '/other' }), ev(1, { status: 200, userAgent: 'other' }), ev(1, { status: 200, ip: '198.51.100.2' })]) {
+      const r = run([ANY_PATH], [ev(0), success]);
+      expect(r.stats).toMatchObject({ answered401: 0, failed401: 1 });
+      expect(r.incidents).toHaveLength(1);
+    }
+  });
+});
+
+describe('lifecycle: pending, firing, resolved', () => {
+  test('one incident for continuous failures, however long; count covers all of them', () => {
+    const events = Array.from({ length: 600 }, (_, i) => ev(i)); // 10 minutes at 1/s
+    const r = run([PER_IP], events);
+    expect(r.incidents).toHaveLength(1);
+    expect(r.incidents[0]).toMatchObject({ count: 600, start: new Date(BASE).toISOString(), end: new Date(BASE + 599_000).toISOString(), open: true });
+    expect(r.transitions.map((t) => t.status)).toEqual(['firing']);
+  });
+
+  test('a pause longer than resolve_after makes two incidents; a shorter one does not', () => {
+    const burst = (from: number) => Array.from({ length: 10 }, (_, i) => ev(from + i));
+    const long = run([PER_IP], [...burst(0), ...burst(300)]);
+    expect(long.incidents.map((i) => i.count)).toEqual([10, 10]);
+    expect(long.transitions.map((t) => t.status)).toEqual(['firing', 'resolved', 'firing']);
+    const short = run([PER_IP], [...burst(0), ...burst(90)]);
+    expect(short.incidents.map((i) => i.count)).toEqual([20]);
+  });
+
+  test('`for` keeps a short burst pending and never fires it', () => {
+    const slow = rule('group_by: [ip]\nwindow: 1m\nwhen: { count: 5 }\nfor: 2m');
+    expect(run([slow], Array.from({ length: 20 }, (_, i) => ev(i))).incidents).toHaveLength(0);
+    const fired = run([slow], Array.from({ length: 200 }, (_, i) => ev(i)));
+    expect(fired.incidents).toHaveLength(1);
+    expect(Date.parse(fired.incidents[0]?.firedAt as string) - BASE).toBeGreaterThanOrEqual(120_000);
+  });
+});
+
+describe('metrics', () => {
+  test('ratio, distinct counts, attempts per IP, had_success_before, previously_ok_share', () => {
+    const r = rule('group_by: [path]\nwindow: 1m\nwhen: { count: 4 }');
+    const events = [
+      ev(0, { ip: '10.0.0.1', status: 200 }),
+      ev(10, { ip: '10.0.0.1', remoteUser: 'ann' }),
+      ev(11, { ip: '10.0.0.2', remoteUser: 'bob' }),
+      ev(12, { ip: '10.0.0.2', remoteUser: 'cid' }),
+      ev(13, { ip: '10.0.0.3' }),
+      ev(14, { ip: '10.0.0.4', status: 200 }),
+    ];
+    const m = run([r], events).incidents[0]?.metrics;
+    expect(m).toMatchObject({ count: 4, total: 6, success: 2, distinct_ips: 3, distinct_users: 3, distinct_paths: 1, attempts_per_ip: 1.333, had_success_before: 1 });
+    expect(m?.ratio).toBeCloseTo(4 / 6, 3);
+    // Clients 10.0.0.1 (had a 200) of 3 failing clients.
+    expect(m?.previously_ok_share).toBeCloseTo(1 / 3, 3);
+  });
+
+  test('baseline: the key\'s figures over the hour before the window', () => {
+    const r = rule('group_by: [path]\nwindow: 5m\nwhen: { ratio: 0.5, baseline_total: 50 }\npath_prefix_segments: 1');
+    // The baseline is made of whole 5-minute slots before the window: this history ends a slot earlier.
+    const history = Array.from({ length: 100 }, (_, i) => ev(-3300 + i * 30, { ip: `10.1.0.${i % 50}`, status: i % 10 === 0 ? 401 : 200, path: '/api', userAgent: `c${i % 50}` }));
+    const now = Array.from({ length: 20 }, (_, i) => ev(i * 5, { ip: `10.1.0.${i}`, path: '/api', userAgent: `c${i}` }));
+    const m = run([r], [...history, ...now]).incidents[0]?.metrics;
+    expect(m?.baseline_total).toBe(100);
+    expect(m?.baseline_count).toBe(10);
+    expect(m?.baseline_ratio).toBeCloseTo(0.1, 3);
+    expect(m?.ratio).toBe(1);
+    expect(m?.increase).toBeCloseTo(0.9, 3);
+  });
+});
+
+describe('bounded memory', () => {
+  test('1 M distinct IPs in 401s: every key table stays within its capacity, and the heavy hitter is still found exactly', () => {
+    const r = rule('group_by: [ip]\nwindow: 5m\nwhen: { count: 50 }');
+    const spread = rule('group_by: [path]\nwindow: 5m\nwhen: { distinct_ips: 1000 }');
+    const capacity = 5000;
+    const engine = new Engine([r, spread], { ...DEFAULT_ENGINE_OPTIONS, capacity });
+    let maxSize = 0;
+    for (let i = 0; i < 1_000_000; i++) {
+      const sec = i / 2000; // 500 s of a botnet at 2,000 requests a second
+      engine.add(ev(sec, { ip: `${10 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}.1` }));
+      if (i % 100 === 0) engine.add(ev(sec, { ip: '203.0.113.66' }));
+      if (i % 50_000 === 0) maxSize = Math.max(maxSize, engine.maxTableSize);
+    }
+    const incidents = engine.finish();
+    expect(maxSize).toBeLessThanOrEqual(capacity);
+    expect(engine.stats.evictions).toBeGreaterThan(0);
+    const heavy = incidents.find((i) => i.rule === 'r' && i.group.ip === '203.0.113.66');
+    expect(heavy?.count).toBe(10_000);
+    expect(heavy?.approximate).toBe(true); // the table evicted keys: the report says figures may be estimates
+    const botnet = incidents.find((i) => i.group.path === '/login');
+    expect(botnet?.approximate).toBe(true);
+    // 5 minutes of the flood: 600,000 distinct addresses, estimated by HyperLogLog within 5 %.
+    expect(Math.abs((botnet?.metrics.distinct_ips as number) - 600_001) / 600_001).toBeLessThan(0.05);
+  });
+});

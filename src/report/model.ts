@@ -48,6 +48,8 @@ export interface ReportModel {
     count: number;
     ratio: number;
     top: { ip: TopEntry[]; path: TopEntry[]; client: TopEntry[]; user: TopEntry[] };
+    /** True when a dimension had more keys than it keeps: a listed count may be low by up to the dropped keys' counts. */
+    topApproximate: boolean;
     timelineStepSeconds: number;
     timeline: TimelinePoint[];
   };
@@ -58,9 +60,11 @@ export interface ReportOptions {
   maxExamples: number;
   /** Aim for at most this many timeline points; the step grows in whole minutes/hours to fit. */
   maxTimelinePoints: number;
+  /** Keys kept per top-list dimension; past it the lightest are dropped and the lists say so. */
+  maxKeysPerDimension: number;
 }
 
-export const DEFAULT_REPORT_OPTIONS: ReportOptions = { topN: 10, maxExamples: 20, maxTimelinePoints: 720 };
+export const DEFAULT_REPORT_OPTIONS: ReportOptions = { topN: 10, maxExamples: 20, maxTimelinePoints: 720, maxKeysPerDimension: 100_000 };
 
 const TIMELINE_STEPS_S = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400, 7 * 86400];
 
@@ -89,6 +93,7 @@ export class ReportBuilder {
   private unauthorized = 0;
   private from = Infinity;
   private to = -Infinity;
+  private trimmed = false;
 
   constructor(private readonly options: ReportOptions = DEFAULT_REPORT_OPTIONS) {}
 
@@ -107,7 +112,10 @@ export class ReportBuilder {
       if (c) {
         c.total++;
         if (is401) c.count++;
-      } else map.set(key, { count: is401 ? 1 : 0, total: 1 });
+      } else {
+        map.set(key, { count: is401 ? 1 : 0, total: 1 });
+        if (map.size > this.options.maxKeysPerDimension) this.trim(map);
+      }
     }
     const minute = Math.floor(e.time / 60000);
     const m = this.perMinute.get(minute);
@@ -115,6 +123,16 @@ export class ReportBuilder {
       m.requests++;
       if (is401) m.unauthorized++;
     } else this.perMinute.set(minute, { requests: 1, unauthorized: is401 ? 1 : 0 });
+  }
+
+  /** Keeps memory flat under a flood of unique keys: keys without 401s go first, then the lightest half. */
+  private trim(map: Map<string, KeyCounts>): void {
+    this.trimmed = true;
+    const target = Math.floor(this.options.maxKeysPerDimension / 2);
+    for (const [k, c] of map) if (c.count === 0 && map.size > target) map.delete(k);
+    if (map.size <= target) return;
+    const ranked = [...map].sort((a, b) => a[1].count - b[1].count || a[1].total - b[1].total);
+    for (let i = 0; map.size > target; i++) map.delete((ranked[i] as [string, KeyCounts])[0]);
   }
 
   addMalformed(m: MalformedLine): void {
@@ -172,6 +190,7 @@ export class ReportBuilder {
         count: this.unauthorized,
         ratio: this.parsed === 0 ? 0 : this.unauthorized / this.parsed,
         top: { ip: this.top('ip'), path: this.top('path'), client: this.top('client'), user: this.top('user') },
+        topApproximate: this.trimmed,
         timelineStepSeconds: timeline.step,
         timeline: timeline.points,
       },

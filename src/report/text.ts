@@ -49,7 +49,7 @@ function sparkline(values: number[]): string {
 }
 
 function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : word.endsWith('y') ? '' : 's'}`.replace(/anomalys$/, 'anomalies');
+  return n === 1 ? `1 ${word}` : `${n} ${word}s`;
 }
 
 /** "2 attacks, 1 misconfiguration in 6 h 12 min of traffic": the line an operator reads first. */
@@ -59,7 +59,7 @@ export function verdict(r: ReportModel): string {
   const parts = [
     by('attack') && plural(by('attack'), 'attack'),
     by('misconfiguration') && plural(by('misconfiguration'), 'misconfiguration'),
-    by('anomaly') && (by('anomaly') === 1 ? '1 anomaly' : `${by('anomaly')} anomalies`),
+    by('anomaly') && (by('anomaly') === 1 ? '1 anomaly' : `${by('anomaly')} anomalies`), // irregular plural
   ].filter(Boolean);
   return parts.length === 0 ? `No incidents in ${span} of traffic` : `${parts.join(', ')} in ${span} of traffic`;
 }

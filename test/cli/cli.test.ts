@@ -141,3 +141,19 @@ describe('usage errors exit 2 with one line', () => {
     expect(r.stderr).toMatch(/error\.log: this looks like an Nginx error log/);
   });
 });
+
+describe('report memory stays bounded', () => {
+  test('top lists keep at most maxKeysPerDimension keys and say they are approximate', async () => {
+    const { ReportBuilder, DEFAULT_REPORT_OPTIONS } = await import('../../src/report/model');
+    const { ev } = await import('../support/events');
+    const b = new ReportBuilder({ ...DEFAULT_REPORT_OPTIONS, maxKeysPerDimension: 1000 });
+    for (let i = 0; i < 50_000; i++) b.add(ev(i / 100, { ip: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, status: i % 3 === 0 ? 401 : 200 }));
+    for (let i = 0; i < 300; i++) b.add(ev(600 + i, { ip: '203.0.113.9' }));
+    const sizes = (b as unknown as { keys: Record<string, Map<string, unknown>> }).keys;
+    expect(sizes.ip?.size).toBeLessThanOrEqual(1000);
+    const r = b.finish([]);
+    expect(r.unauthorized.topApproximate).toBe(true);
+    expect(r.unauthorized.top.ip[0]).toEqual({ key: '203.0.113.9', count: 300, total: 300 });
+    expect(r.unauthorized.count).toBe(Math.ceil(50_000 / 3) + 300);
+  });
+});

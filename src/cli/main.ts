@@ -29,6 +29,7 @@ const ReportOptionsSchema = z.object({
   top: positiveInt.max(1000),
   maxLineBytes: positiveInt,
   rules: z.string().min(1),
+  keyCapacity: positiveInt.min(100),
   since: TimeOptionSchema.optional(),
   until: TimeOptionSchema.optional(),
 });
@@ -110,6 +111,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--top <n>', 'entries per top list').default('10'))
     .addOption(maxLineOption())
     .addOption(new Option('--rules <dir>', 'rule files directory').default(BUNDLED_RULES, 'the bundled rules/'))
+    .addOption(new Option('--key-capacity <n>', 'keys kept per rule table; past it the lightest are dropped and figures marked approximate').default('20000'))
     .addOption(new Option('--since <time>', 'ignore events before this time: ISO 8601 or relative (-2h)'))
     .addOption(new Option('--until <time>', 'ignore events at or after this time: ISO 8601 or relative (-30m)'))
     .action(async (inputs: string[], raw: unknown) => {
@@ -119,6 +121,7 @@ export function buildProgram(): Command {
       const report = await runReport(files, {
         format: opts.format,
         rules,
+        engine: { capacity: opts.keyCapacity },
         since: opts.since === undefined ? undefined : resolveTime(opts.since),
         until: opts.until === undefined ? undefined : resolveTime(opts.until),
         maxLineBytes: opts.maxLineBytes,

@@ -99,6 +99,21 @@ describe('metrics', () => {
     expect(m?.ratio).toBeCloseTo(4 / 6, 3);
     // Clients 10.0.0.1 (had a 200) of 3 failing clients.
     expect(m?.previously_ok_share).toBeCloseTo(1 / 3, 3);
+    expect(m?.distinct_clients).toBe(3);
+    expect(m?.span).toBe(3); // first failure at 10 s, last at 13 s
+    expect(m?.rate_per_min).toBe(4); // 4 failures in a 1-minute window
+  });
+
+  test('answered 401s are counted as such, and rate_factor compares with the floored baseline rate', () => {
+    const r = rule('group_by: [path]\nwindow: 1m\nwhen: { count: 10, rate_factor: 1 }');
+    const challenges = [ev(0, { ip: '10.0.0.8' }), ev(0.5, { ip: '10.0.0.8', status: 200, remoteUser: 'ann' })];
+    const failures = Array.from({ length: 12 }, (_, i) => ev(5 + i, { ip: `10.0.1.${i}` }));
+    const m = run([r], [...challenges, ...failures]).incidents[0]?.metrics;
+    expect(m?.answered).toBe(1);
+    expect(m?.count).toBe(12);
+    expect(m?.baseline_rate_per_min).toBe(0);
+    // No failures in the hour before: the rate is compared with the 0.2/min floor.
+    expect(m?.rate_factor).toBeCloseTo(12 / 0.2, 3);
   });
 
   test('baseline: the key\'s figures over the hour before the window', () => {

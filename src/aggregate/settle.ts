@@ -17,6 +17,8 @@ interface Held {
 export class ChallengeSettler {
   /** One held 401 per client and path is the common case: an array only when there are more. */
   private readonly byClientPath = new Map<string, Held | Held[]>();
+  /** Held 401s per IP: a success from an IP with nothing held needs no further look-up. */
+  private readonly heldPerIp = new Map<string, number>();
   private queue: Held[] = [];
   private head = 0;
   /** 401s released unsettled because the holding area was full. */
@@ -43,6 +45,7 @@ export class ChallengeSettler {
     else if (Array.isArray(found)) found.push(h);
     else this.byClientPath.set(key, [found, h]);
     this.queue.push(h);
+    this.heldPerIp.set(e.ip, (this.heldPerIp.get(e.ip) ?? 0) + 1);
     if (this.held > this.maxHeld) {
       this.forcedReleases++;
       this.releaseOne(release);
@@ -51,6 +54,7 @@ export class ChallengeSettler {
 
   /** A success: answers every held 401 of the same client and path from the last `settleMs`. */
   success(e: LogEvent): void {
+    if (!this.heldPerIp.has(e.ip)) return;
     const found = this.byClientPath.get(ChallengeSettler.keyOf(e));
     if (found === undefined) return;
     for (const h of Array.isArray(found) ? found : [found]) if (!h.answered && h.event.time <= e.time && e.time - h.event.time <= this.settleMs) h.answered = true;
@@ -58,6 +62,9 @@ export class ChallengeSettler {
 
   private releaseOne(release: (e: LogEvent, answered: boolean) => void): void {
     const h = this.queue[this.head++] as Held;
+    const n = this.heldPerIp.get(h.event.ip) ?? 1;
+    if (n <= 1) this.heldPerIp.delete(h.event.ip);
+    else this.heldPerIp.set(h.event.ip, n - 1);
     const found = this.byClientPath.get(h.key);
     if (found === h) this.byClientPath.delete(h.key);
     else if (Array.isArray(found)) {

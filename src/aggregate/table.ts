@@ -153,6 +153,8 @@ export interface TableOptions {
   capacity: number;
   /** Keep the coarse look-back slots (only rules with baseline_* metrics need them). */
   trackBaseline: boolean;
+  /** Count every request of every key; when false, keys are created by their first failure only. */
+  tracksAllRequests: boolean;
 }
 
 export class KeyTable {
@@ -174,26 +176,39 @@ export class KeyTable {
     this.coarseSlots = opts.trackBaseline ? Math.ceil((opts.baselineMs + opts.windowMs + opts.aheadMs) / COARSE_SLOT_MS) + 2 : 0;
   }
 
-  private stateFor(e: LogEvent): KeyState {
+  private keyOf(e: LogEvent): string {
     const dims = this.opts.groupBy;
+    if (dims.length === 1) return dimensionValue(e, dims[0] as Dimension, this.opts.pathPrefixSegments);
     let key = '';
     for (let i = 0; i < dims.length; i++) {
       if (i > 0) key += '\u0000';
       key += dimensionValue(e, dims[i] as Dimension, this.opts.pathPrefixSegments);
     }
+    return key;
+  }
+
+  private stateFor(e: LogEvent, key: string): KeyState {
     let st = this.keys.get(key);
     if (!st) {
       const group: Record<string, string> = {};
-      for (const d of dims) group[d] = dimensionValue(e, d, this.opts.pathPrefixSegments);
+      for (const d of this.opts.groupBy) group[d] = dimensionValue(e, d, this.opts.pathPrefixSegments);
       st = new KeyState(key, group, this.ringSlots, this.coarseSlots);
       this.keys.set(key, st);
     }
     return st;
   }
 
+  /**
+   * The key state a non-failure request counts in: created on demand when the table tracks every
+   * request, otherwise only an existing key (one that has failed) is returned.
+   */
+  requestState(e: LogEvent): KeyState | undefined {
+    const key = this.keyOf(e);
+    return this.opts.tracksAllRequests ? this.stateFor(e, key) : this.keys.get(key);
+  }
+
   /** Any accepted request that is not a failure (success, answered 401, other statuses). */
-  addRequest(e: LogEvent, bucket: number, isSuccess: boolean, answered: boolean): void {
-    const st = this.stateFor(e);
+  addRequest(st: KeyState, e: LogEvent, bucket: number, isSuccess: boolean, answered: boolean): void {
     const slot = st.slotFor(bucket);
     slot.total++;
     if (answered) slot.answered++;
@@ -206,7 +221,7 @@ export class KeyTable {
   }
 
   addFailure(e: LogEvent, bucket: number, previouslyOk: boolean): void {
-    const st = this.stateFor(e);
+    const st = this.stateFor(e, this.keyOf(e));
     const slot = st.slotFor(bucket);
     slot.total++;
     slot.failures++;

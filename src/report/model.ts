@@ -94,6 +94,9 @@ export class ReportBuilder {
   private from = Infinity;
   private to = -Infinity;
   private trimmed = false;
+  /** Consecutive lines share their minute: a one-entry cache skips the map. */
+  private lastMinute = NaN;
+  private lastMinuteCounts: { requests: number; unauthorized: number } | undefined = undefined;
 
   constructor(private readonly options: ReportOptions = DEFAULT_REPORT_OPTIONS) {}
 
@@ -118,11 +121,15 @@ export class ReportBuilder {
       }
     }
     const minute = Math.floor(e.time / 60000);
-    const m = this.perMinute.get(minute);
-    if (m) {
-      m.requests++;
-      if (is401) m.unauthorized++;
-    } else this.perMinute.set(minute, { requests: 1, unauthorized: is401 ? 1 : 0 });
+    let m = minute === this.lastMinute ? this.lastMinuteCounts : this.perMinute.get(minute);
+    if (m === undefined) {
+      m = { requests: 0, unauthorized: 0 };
+      this.perMinute.set(minute, m);
+    }
+    this.lastMinute = minute;
+    this.lastMinuteCounts = m;
+    m.requests++;
+    if (is401) m.unauthorized++;
   }
 
   /** Keeps memory flat under a flood of unique keys: keys without 401s go first, then the lightest half. */

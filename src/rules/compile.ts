@@ -39,6 +39,11 @@ export interface CompiledRule {
   /** Smallest window failure count that can satisfy the rule: keys below it are not evaluated. */
   minCount: number;
   usesBaseline: boolean;
+  /**
+   * Whether the rule's conditions or summary read request-based metrics (REQUEST_METRICS). When not,
+   * its table creates a key only at the key's first failure: clients that never fail cost nothing.
+   */
+  tracksAllRequests: boolean;
   summary: string;
   likelyCause: string;
   checks: string[];
@@ -59,10 +64,29 @@ function templateProblem(text: string, groupBy: Dimension[]): string | undefined
   return undefined;
 }
 
+const MEMO_LIMIT = 4096;
+
+/** Paths and user agents repeat: remember the last few thousand answers instead of re-running the glob regex. */
+function memoized(test: (s: string) => boolean): (s: string) => boolean {
+  let memo = new Map<string, boolean>();
+  return (s: string) => {
+    let r = memo.get(s);
+    if (r === undefined) {
+      r = test(s);
+      if (memo.size >= MEMO_LIMIT) memo = new Map();
+      memo.set(s, r);
+    }
+    return r;
+  };
+}
+
 function globs(patterns: string[] | undefined): ((s: string) => boolean) | undefined {
   if (!patterns || patterns.length === 0) return undefined;
-  return picomatch(patterns, { nocase: true, dot: true, bash: false });
+  return memoized(picomatch(patterns, { nocase: true, dot: true, bash: false }));
 }
+
+/** Metrics that need every request of a key, not only its failures. */
+export const REQUEST_METRICS: ReadonlySet<Metric> = new Set<Metric>(['total', 'ratio', 'success', 'answered', 'had_success_before', 'baseline_total', 'baseline_ratio', 'increase']);
 
 function cidrMatcher(cidrs: string[] | undefined): ((ip: string) => boolean) | string | undefined {
   if (!cidrs || cidrs.length === 0) return undefined;
@@ -138,6 +162,8 @@ export function compileRule(rule: Rule): CompiledRule | string {
     conditions,
     minCount: minCountOf(conditions),
     usesBaseline: conditions.some((c) => c.metric.startsWith('baseline_') || c.metric === 'increase' || c.metric === 'rate_factor'),
+    tracksAllRequests:
+      conditions.some((c) => REQUEST_METRICS.has(c.metric)) || [...rule.summary.matchAll(TEMPLATE_FIELD)].some((m) => REQUEST_METRICS.has(m[1] as Metric)),
     summary: rule.summary,
     likelyCause: rule.likely_cause,
     checks: rule.checks,

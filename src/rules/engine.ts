@@ -6,7 +6,7 @@
 import type { LogEvent } from '../parse/event';
 import { KeyTable, type KeyState, type WindowFigures } from '../aggregate/table';
 import { ChallengeSettler } from '../aggregate/settle';
-import { holds, renderTemplate, type CompiledRule } from './compile';
+import { holds, renderTemplate, REQUEST_METRICS, type CompiledRule } from './compile';
 import { BASELINE_RATE_FLOOR_PER_MIN, computeMetrics, roundMetrics } from './metrics';
 import type { Incident } from './incident';
 import type { Metric } from './schema';
@@ -18,7 +18,7 @@ export interface EngineOptions {
   settleMs: number;
   /** Keys per rule table. */
   capacity: number;
-  /** Clients (IP + user agent) whose last success is remembered, for "previously ok". */
+  /** Addresses whose last success is remembered, for "previously ok" (failing clients that succeeded within the look-back). */
   clientMemory: number;
 }
 
@@ -101,7 +101,7 @@ export class Engine {
   ) {
     this.runtimes = rules.map((rule) => ({
       rule,
-      table: new KeyTable({ bucketMs: opts.bucketMs, windowMs: rule.windowMs, aheadMs: opts.allowedLatenessMs + opts.settleMs, baselineMs: rule.baselineMs, groupBy: rule.groupBy, pathPrefixSegments: rule.pathPrefixSegments, capacity: opts.capacity, trackBaseline: rule.usesBaseline }),
+      table: new KeyTable({ bucketMs: opts.bucketMs, windowMs: rule.windowMs, aheadMs: opts.allowedLatenessMs + opts.settleMs, baselineMs: rule.baselineMs, groupBy: rule.groupBy, pathPrefixSegments: rule.pathPrefixSegments, capacity: opts.capacity, trackBaseline: rule.usesBaseline, tracksAllRequests: rule.tracksAllRequests }),
     }));
     this.settler = new ChallengeSettler(opts.settleMs);
   }
@@ -133,10 +133,12 @@ export class Engine {
   }
 
   private rememberSuccess(e: LogEvent): void {
-    const key = e.ip + '\u0000' + e.userAgent;
-    this.lastSuccess.delete(key);
+    // Keyed by address alone: a short key is cheap on the hot path (every success passes here).
+    const key = e.ip;
+    const known = this.lastSuccess.has(key);
     this.lastSuccess.set(key, e.time);
-    if (this.lastSuccess.size > this.opts.clientMemory) {
+    // Oldest-inserted goes first when full: close enough to least-recently-successful, and a plain set is cheap.
+    if (!known && this.lastSuccess.size > this.opts.clientMemory) {
       const oldest = this.lastSuccess.keys().next();
       if (!oldest.done) this.lastSuccess.delete(oldest.value);
     }
@@ -153,14 +155,18 @@ export class Engine {
   private dispatch(e: LogEvent, bucket: number, answered: boolean): void {
     let previouslyOk: boolean | undefined;
     for (const { rule, table } of this.runtimes) {
-      if (!rule.accepts(e)) continue;
       if (!answered && rule.failureStatuses.has(e.status)) {
+        if (!rule.accepts(e)) continue;
         if (previouslyOk === undefined) {
-          const t = this.lastSuccess.get(e.ip + '\u0000' + e.userAgent);
+          const t = this.lastSuccess.get(e.ip);
           previouslyOk = t !== undefined && t <= e.time && e.time - t <= rule.baselineMs;
         }
         table.addFailure(e, bucket, previouslyOk);
-      } else table.addRequest(e, bucket, isSuccess(e.status), answered);
+      } else {
+        // The key lookup comes first: on failure-only tables most requests have no key and stop here.
+        const st = table.requestState(e);
+        if (st !== undefined && rule.accepts(e)) table.addRequest(st, e, bucket, isSuccess(e.status), answered);
+      }
     }
   }
 
@@ -267,8 +273,9 @@ export class Engine {
 
   private incidentOf(rule: CompiledRule, st: KeyState, a: AlertState, open: boolean): Incident {
     const metrics: Partial<Record<Metric, number>> = roundMetrics(evidence(a.peakMetrics, a.firedMetrics));
-    // A rule without baseline conditions keeps no look-back: report no baseline rather than zeros.
+    // Figures a rule's table does not keep are left out rather than reported as zeros.
     if (!rule.usesBaseline) for (const m of BASELINE_METRICS) delete metrics[m];
+    if (!rule.tracksAllRequests) for (const m of REQUEST_METRICS) delete metrics[m];
     const values: Record<string, string | number> = {
       ...metrics,
       count: a.count,

@@ -85,7 +85,8 @@ describe('lifecycle: pending, firing, resolved', () => {
 
 describe('metrics', () => {
   test('ratio, distinct counts, attempts per IP, had_success_before, previously_ok_share', () => {
-    const r = rule('group_by: [path]\nwindow: 1m\nwhen: { count: 4 }');
+    // `total` in the conditions makes the table count every request, not only failing keys.
+    const r = rule('group_by: [path]\nwindow: 1m\nwhen: { count: 4, total: 1 }');
     const events = [
       ev(0, { ip: '10.0.0.1', status: 200 }),
       ev(10, { ip: '10.0.0.1', remoteUser: 'ann' }),
@@ -105,7 +106,7 @@ describe('metrics', () => {
   });
 
   test('answered 401s are counted as such, and rate_factor compares with the floored baseline rate', () => {
-    const r = rule('group_by: [path]\nwindow: 1m\nwhen: { count: 10, rate_factor: 1 }');
+    const r = rule('group_by: [path]\nwindow: 1m\nwhen: { count: 10, rate_factor: 1, answered: { gte: 0 } }');
     const challenges = [ev(0, { ip: '10.0.0.8' }), ev(0.5, { ip: '10.0.0.8', status: 200, remoteUser: 'ann' })];
     const failures = Array.from({ length: 12 }, (_, i) => ev(5 + i, { ip: `10.0.1.${i}` }));
     const m = run([r], [...challenges, ...failures]).incidents[0]?.metrics;
@@ -114,6 +115,12 @@ describe('metrics', () => {
     expect(m?.baseline_rate_per_min).toBe(0);
     // No failures in the hour before: the rate is compared with the 0.2/min floor.
     expect(m?.rate_factor).toBeCloseTo(12 / 0.2, 3);
+  });
+
+  test('a rule on failure metrics only keeps no per-request figures, and reports none', () => {
+    const lazy = run([rule('group_by: [ip]\nwindow: 1m\nwhen: { count: 2 }')], [ev(0, { status: 200 }), ev(1), ev(2)]).incidents[0]?.metrics;
+    expect(lazy?.count).toBe(2);
+    for (const m of ['total', 'ratio', 'success', 'answered', 'had_success_before', 'baseline_total']) expect(lazy).not.toHaveProperty(m);
   });
 
   test('baseline: the key\'s figures over the hour before the window', () => {

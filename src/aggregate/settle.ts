@@ -1,24 +1,24 @@
 /**
  * A 401 on its own is not a failure. A browser's first request to a Basic-auth area is answered
  * with a challenge and repeated with credentials; an app whose token expired refreshes it and
- * retries. So each 401 is held until its bucket closes, and if the same client (IP + user agent)
- * gets a 2xx/3xx on the same path within `settleMs`, the 401 was *answered*, not failed.
- * Buckets close only once the watermark (60 s behind the newest event by default) has passed
- * them, so every success that could answer a 401 has been seen by then.
+ * retries. So each 401 is held until the stream is `settleMs` past it, and if the same client
+ * (IP + user agent) got a 2xx/3xx on the same path in that time, the 401 was *answered*, not
+ * failed. Its bucket is still open then: buckets close only once the watermark (60 s behind the
+ * newest event by default) has passed them.
  */
 import type { LogEvent } from '../parse/event';
 
 interface Held {
   event: LogEvent;
-  key: string;
   answered: boolean;
 }
 
 export class ChallengeSettler {
-  /** One held 401 per client and path is the common case: an array only when there are more. */
-  private readonly byClientPath = new Map<string, Held | Held[]>();
-  /** Held 401s per IP: a success from an IP with nothing held needs no further look-up. */
-  private readonly heldPerIp = new Map<string, number>();
+  /**
+   * Held 401s by client address (a short key, cheap to hash); one per address is the common
+   * case, an array only when there are more. User agent and path are compared on the few found.
+   */
+  private readonly byIp = new Map<string, Held | Held[]>();
   private queue: Held[] = [];
   private head = 0;
   /** 401s released unsettled because the holding area was full. */
@@ -29,23 +29,17 @@ export class ChallengeSettler {
     private readonly maxHeld = 200_000,
   ) {}
 
-  private static keyOf(e: LogEvent): string {
-    return e.ip + '\u0000' + e.userAgent + '\u0000' + e.path;
-  }
-
   get held(): number {
     return this.queue.length - this.head;
   }
 
   hold(e: LogEvent, release: (e: LogEvent, answered: boolean) => void): void {
-    const key = ChallengeSettler.keyOf(e);
-    const h: Held = { event: e, key, answered: false };
-    const found = this.byClientPath.get(key);
-    if (found === undefined) this.byClientPath.set(key, h);
+    const h: Held = { event: e, answered: false };
+    const found = this.byIp.get(e.ip);
+    if (found === undefined) this.byIp.set(e.ip, h);
     else if (Array.isArray(found)) found.push(h);
-    else this.byClientPath.set(key, [found, h]);
+    else this.byIp.set(e.ip, [found, h]);
     this.queue.push(h);
-    this.heldPerIp.set(e.ip, (this.heldPerIp.get(e.ip) ?? 0) + 1);
     if (this.held > this.maxHeld) {
       this.forcedReleases++;
       this.releaseOne(release);
@@ -54,23 +48,23 @@ export class ChallengeSettler {
 
   /** A success: answers every held 401 of the same client and path from the last `settleMs`. */
   success(e: LogEvent): void {
-    if (!this.heldPerIp.has(e.ip)) return;
-    const found = this.byClientPath.get(ChallengeSettler.keyOf(e));
+    const found = this.byIp.get(e.ip);
     if (found === undefined) return;
-    for (const h of Array.isArray(found) ? found : [found]) if (!h.answered && h.event.time <= e.time && e.time - h.event.time <= this.settleMs) h.answered = true;
+    for (const h of Array.isArray(found) ? found : [found]) {
+      const held = h.event;
+      if (!h.answered && held.path === e.path && held.userAgent === e.userAgent && held.time <= e.time && e.time - held.time <= this.settleMs) h.answered = true;
+    }
   }
 
   private releaseOne(release: (e: LogEvent, answered: boolean) => void): void {
     const h = this.queue[this.head++] as Held;
-    const n = this.heldPerIp.get(h.event.ip) ?? 1;
-    if (n <= 1) this.heldPerIp.delete(h.event.ip);
-    else this.heldPerIp.set(h.event.ip, n - 1);
-    const found = this.byClientPath.get(h.key);
-    if (found === h) this.byClientPath.delete(h.key);
+    const ip = h.event.ip;
+    const found = this.byIp.get(ip);
+    if (found === h) this.byIp.delete(ip);
     else if (Array.isArray(found)) {
       const i = found.indexOf(h);
       if (i !== -1) found.splice(i, 1);
-      if (found.length === 0) this.byClientPath.delete(h.key);
+      if (found.length === 0) this.byIp.delete(ip);
     }
     release(h.event, h.answered);
     if (this.head > 4096 && this.head * 2 > this.queue.length) {

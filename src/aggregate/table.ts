@@ -142,6 +142,20 @@ export class KeyState {
   }
 }
 
+/**
+ * What the doorkeeper keeps of a first failure: the fields its replay needs, not the event (whose
+ * raw line would be promoted to the old generation and dropped there, a million times in a flood).
+ */
+interface FirstFailure {
+  time: number;
+  ip: string;
+  path: string;
+  userAgent: string;
+  remoteUser: string;
+  bucket: number;
+  previouslyOk: boolean;
+}
+
 export interface TableOptions {
   bucketMs: number;
   windowMs: number;
@@ -155,6 +169,12 @@ export interface TableOptions {
   trackBaseline: boolean;
   /** Count every request of every key; when false, keys are created by their first failure only. */
   tracksAllRequests: boolean;
+  /**
+   * Failures a key needs before it gets a full state (the rule's smallest firing count, at most 2).
+   * With 2, a first failure is only remembered in a doorkeeper: a flood of one-shot addresses then
+   * costs a map entry each instead of a key state, and cannot fire a rule that needs two anyway.
+   */
+  promoteAt: 1 | 2;
 }
 
 export class KeyTable {
@@ -165,6 +185,9 @@ export class KeyTable {
   private readonly ringSlots: number;
   private readonly coarseSlots: number;
   evictions = 0;
+  private doorkeeper = new Map<string, FirstFailure>();
+  private doorkeeperOld = new Map<string, FirstFailure>();
+  private doorkeeperSince = -Infinity;
   /** Largest window failure count of an evicted key: the error bound on any key's count. */
   evictedMaxCount = 0;
 
@@ -221,7 +244,35 @@ export class KeyTable {
   }
 
   addFailure(e: LogEvent, bucket: number, previouslyOk: boolean): void {
-    const st = this.stateFor(e, this.keyOf(e));
+    const key = this.keyOf(e);
+    let st = this.keys.get(key);
+    if (st === undefined && this.opts.promoteAt === 2) {
+      const first = this.doorkeeper.get(key) ?? this.doorkeeperOld.get(key);
+      if (first === undefined) {
+        this.rememberFirst(key, { time: e.time, ip: e.ip, path: e.path, userAgent: e.userAgent, remoteUser: e.remoteUser, bucket, previouslyOk });
+        return;
+      }
+      this.doorkeeper.delete(key);
+      this.doorkeeperOld.delete(key);
+      st = this.stateFor(e, key);
+      // Replay the remembered failure, unless it is already out of the window.
+      if (first.bucket > bucket - this.windowBuckets) this.recordFailure(st, { ...e, ...first, raw: '' }, first.bucket, first.previouslyOk);
+    }
+    this.recordFailure(st ?? this.stateFor(e, key), e, bucket, previouslyOk);
+  }
+
+  /** Two generations, each at most `capacity` keys and one window long: old first failures age out. */
+  private rememberFirst(key: string, f: FirstFailure): void {
+    if (f.bucket - this.doorkeeperSince >= this.windowBuckets || this.doorkeeper.size >= this.opts.capacity) {
+      if (this.doorkeeper.size >= this.opts.capacity) this.evictions += this.doorkeeperOld.size;
+      this.doorkeeperOld = this.doorkeeper;
+      this.doorkeeper = new Map();
+      this.doorkeeperSince = f.bucket;
+    }
+    this.doorkeeper.set(key, f);
+  }
+
+  private recordFailure(st: KeyState, e: LogEvent, bucket: number, previouslyOk: boolean): void {
     const slot = st.slotFor(bucket);
     slot.total++;
     slot.failures++;
@@ -242,8 +293,10 @@ export class KeyTable {
     st.lastBucket = bucket;
     st.lastFailBucket = bucket;
     st.addCoarse(e.time, 1, 1);
-    if (st.samples.length >= SAMPLES_PER_KEY) st.samples.shift();
-    st.samples.push({ file: e.file, line: e.line, raw: e.raw });
+    if (e.raw !== '') {
+      if (st.samples.length >= SAMPLES_PER_KEY) st.samples.shift();
+      st.samples.push({ file: e.file, line: e.line, raw: e.raw });
+    }
     this.live.add(st);
     if (this.keys.size > this.opts.capacity) this.evict(bucket);
   }
@@ -261,7 +314,8 @@ export class KeyTable {
     return s !== undefined && s.bucket === bucket ? s.failures : 0;
   }
 
-  figures(st: KeyState, bucket: number, topN = 5): WindowFigures {
+  /** Window figures; without `detail`, distinct counts and top lists (the costly unions) are left empty. */
+  figures(st: KeyState, bucket: number, detail: boolean, topN = 5): WindowFigures {
     const f: WindowFigures = {
       count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkClients: 0,
       firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [] },
@@ -282,6 +336,7 @@ export class KeyTable {
       f.success += s.success;
       if (s.firstFail < f.firstFail) f.firstFail = s.firstFail;
       if (s.lastFail > f.lastFail) f.lastFail = s.lastFail;
+      if (!detail) continue;
       if (s.ips) ips.merge(s.ips);
       if (s.users) users.merge(s.users);
       if (s.paths) paths.merge(s.paths);

@@ -44,6 +44,8 @@ export interface CompiledRule {
    * its table creates a key only at the key's first failure: clients that never fail cost nothing.
    */
   tracksAllRequests: boolean;
+  /** Whether the conditions read distinct counts: if not, they are computed only for an alert's evidence. */
+  needsDistinct: boolean;
   summary: string;
   likelyCause: string;
   checks: string[];
@@ -84,6 +86,8 @@ function globs(patterns: string[] | undefined): ((s: string) => boolean) | undef
   if (!patterns || patterns.length === 0) return undefined;
   return memoized(picomatch(patterns, { nocase: true, dot: true, bash: false }));
 }
+
+const DISTINCT_METRICS: ReadonlySet<Metric> = new Set<Metric>(['distinct_ips', 'distinct_users', 'distinct_paths', 'distinct_clients', 'attempts_per_ip', 'previously_ok_share']);
 
 /** Metrics that need every request of a key, not only its failures. */
 export const REQUEST_METRICS: ReadonlySet<Metric> = new Set<Metric>(['total', 'ratio', 'success', 'answered', 'had_success_before', 'baseline_total', 'baseline_ratio', 'increase']);
@@ -162,6 +166,7 @@ export function compileRule(rule: Rule): CompiledRule | string {
     conditions,
     minCount: minCountOf(conditions),
     usesBaseline: conditions.some((c) => c.metric.startsWith('baseline_') || c.metric === 'increase' || c.metric === 'rate_factor'),
+    needsDistinct: conditions.some((c) => DISTINCT_METRICS.has(c.metric)),
     tracksAllRequests:
       conditions.some((c) => REQUEST_METRICS.has(c.metric)) || [...rule.summary.matchAll(TEMPLATE_FIELD)].some((m) => REQUEST_METRICS.has(m[1] as Metric)),
     summary: rule.summary,

@@ -101,7 +101,8 @@ export class Engine {
   ) {
     this.runtimes = rules.map((rule) => ({
       rule,
-      table: new KeyTable({ bucketMs: opts.bucketMs, windowMs: rule.windowMs, aheadMs: opts.allowedLatenessMs + opts.settleMs, baselineMs: rule.baselineMs, groupBy: rule.groupBy, pathPrefixSegments: rule.pathPrefixSegments, capacity: opts.capacity, trackBaseline: rule.usesBaseline, tracksAllRequests: rule.tracksAllRequests }),
+      table: new KeyTable({ bucketMs: opts.bucketMs, windowMs: rule.windowMs, aheadMs: opts.allowedLatenessMs + opts.settleMs, baselineMs: rule.baselineMs, groupBy: rule.groupBy, pathPrefixSegments: rule.pathPrefixSegments, capacity: opts.capacity, trackBaseline: rule.usesBaseline, tracksAllRequests: rule.tracksAllRequests,
+        promoteAt: rule.minCount >= 2 && !rule.tracksAllRequests ? 2 : 1 }),
     }));
     this.settler = new ChallengeSettler(opts.settleMs);
   }
@@ -129,6 +130,9 @@ export class Engine {
       }
       this.dispatch(e, bucket, false);
     }
+    // A 401 needs only `settleMs` of following traffic to be settled; releasing it then (its bucket is
+    // still open: the watermark lags by the lateness) keeps the held set small and short-lived.
+    this.settler.releaseBefore(this.maxTime - this.opts.settleMs, this.release);
     this.advance(this.maxTime - this.opts.allowedLatenessMs);
   }
 
@@ -211,10 +215,15 @@ export class Engine {
     let metrics: Record<Metric, number> | undefined;
     let matches = false;
     if (n >= rule.minCount) {
-      figures = table.figures(st, k);
+      figures = table.figures(st, k, rule.needsDistinct);
       metrics = computeMetrics(figures, rule, table.baselineSpanMs());
       const m = metrics;
       matches = rule.conditions.every((c) => holds(c, m[c.metric]));
+      // Evidence needs the full figures: when the alert starts or reaches a new peak.
+      if (matches && !rule.needsDistinct && (alert === null || figures.count > alert.peak.count)) {
+        figures = table.figures(st, k, true);
+        metrics = computeMetrics(figures, rule, table.baselineSpanMs());
+      }
     }
     if (matches && figures && metrics) {
       if (alert === null) {

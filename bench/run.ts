@@ -1,0 +1,177 @@
+/**
+ * npm run bench: end-to-end and per-stage throughput of `authwatch report`.
+ * Datasets are generated deterministically into node_modules/.cache/authwatch-bench (not committed),
+ * the built CLI runs as a child process (median of 3 runs, peak RSS from /usr/bin/time when present),
+ * and the results go to bench/results.json with a description of the machine.
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, createReadStream } from 'node:fs';
+import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import {
+  Traffic, apiClients, apiTraffic, background, bruteForce, credentialStuffing, scanner, staleCredential, tokenExpiryWave, render, CUSTOM_NGINX_FORMAT,
+  type SynthFormat, type SynthRequest,
+} from '../src/synth/traffic';
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const CACHE = path.join(ROOT, 'node_modules', '.cache', 'authwatch-bench');
+const LINES = 1_000_000;
+const RUNS = 3;
+const H = 3_600_000;
+
+async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
+  const out = createWriteStream(file);
+  let buf = '';
+  for (const l of lines) {
+    buf += l + '\n';
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+}
+
+/** A day of a busy site: browsing, API clients, the normal 401 patterns and one of each incident. */
+function realisticTraffic(): SynthRequest[] {
+  const t = new Traffic(2026);
+  const t0 = Date.UTC(2026, 10, 1);
+  const clients = apiClients(t, 300);
+  background(t, t0, t0 + 24 * H, 600);
+  apiTraffic(t, clients, t0, t0 + 24 * H, 0.3);
+  tokenExpiryWave(t, clients, t0 + 6 * H);
+  bruteForce(t, '203.0.113.7', t0 + 9 * H, 3000, 300);
+  credentialStuffing(t, t0 + 13 * H, 2000, 15 * 60_000);
+  scanner(t, '192.0.2.200', t0 + 15 * H, 400);
+  staleCredential(t, t0, t0 + 18 * H, t0 + 24 * H, 60_000);
+  return t.sorted().slice(0, LINES);
+}
+
+/** 401s from a million distinct addresses over an hour: the key tables must stay bounded. */
+function* botnetLines(): Generator<string> {
+  const t0 = Date.UTC(2026, 10, 2);
+  for (let i = 0; i < LINES; i++) {
+    const ip = `${11 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}.${1 + (i % 250)}`;
+    const r: SynthRequest = { time: t0 + Math.floor((i * 3600_000) / LINES), ip, user: '-', method: 'POST', target: '/login', status: 401, bytes: 179, referer: '-', userAgent: 'Mozilla/5.0', host: 'x' };
+    yield render(r, 'combined');
+  }
+}
+
+async function datasets(): Promise<Record<string, { file: string; format: string }>> {
+  mkdirSync(CACHE, { recursive: true });
+  const files: Record<string, { file: string; format: string }> = {
+    combined: { file: path.join(CACHE, 'combined.log'), format: 'auto' },
+    'combined.gz': { file: path.join(CACHE, 'combined.log.gz'), format: 'auto' },
+    json: { file: path.join(CACHE, 'json.log'), format: 'auto' },
+    custom: { file: path.join(CACHE, 'custom.log'), format: `nginx:${CUSTOM_NGINX_FORMAT}` },
+    botnet: { file: path.join(CACHE, 'botnet.log'), format: 'auto' },
+  };
+  if (!existsSync(files.combined!.file) || !existsSync(files.custom!.file)) {
+    process.stderr.write('generating 1 M-line datasets (once)…\n');
+    const reqs = realisticTraffic();
+    const as = (f: SynthFormat) => reqs.map((r) => render(r, f));
+    await writeLines(files.combined!.file, as('combined'));
+    await writeLines(files.json!.file, as('json'));
+    await writeLines(files.custom!.file, as('custom'));
+    await pipeline(createReadStream(files.combined!.file), createGzip({ level: 6 }), createWriteStream(files['combined.gz']!.file));
+    await writeLines(files.botnet!.file, botnetLines());
+  }
+  return files;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+interface EndToEnd {
+  dataset: string;
+  lines: number;
+  bytes: number;
+  seconds: number;
+  linesPerSecond: number;
+  peakRssMB: number | null;
+  incidents: number;
+}
+
+function endToEnd(name: string, file: string, format: string): EndToEnd {
+  const haveTime = existsSync('/usr/bin/time');
+  const secs: number[] = [];
+  const rss: number[] = [];
+  let lines = 0;
+  let incidents = 0;
+  const out = path.join(CACHE, `${name}.report.json`);
+  for (let run = 0; run < RUNS; run++) {
+    const args = [CLI, 'report', file, '--format', format, '--output', 'json', '-o', out];
+    const start = process.hrtime.bigint();
+    const r = haveTime ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
+    const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+    if (r.status !== 0) throw new Error(`${name}: authwatch exited ${r.status}: ${r.stderr}`);
+    secs.push(elapsed);
+    if (haveTime) rss.push(Number(r.stderr.trim().split('\n').pop()) / 1024);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { lines: { total: number }; incidents: unknown[] };
+    lines = report.lines.total;
+    incidents = report.incidents.length;
+  }
+  const seconds = median(secs);
+  return { dataset: name, lines, bytes: statSync(file).size, seconds: Math.round(seconds * 1000) / 1000, linesPerSecond: Math.round(lines / seconds), peakRssMB: rss.length ? Math.round(Math.max(...rss)) : null, incidents };
+}
+
+/** Per stage, in process, on the combined dataset: where a regression points. */
+async function stages(file: string): Promise<Array<{ stage: string; seconds: number; linesPerSecond: number }>> {
+  const { readInput } = await import(path.join(ROOT, 'dist', 'ingest', 'read.js'));
+  const { ReportBuilder } = await import(path.join(ROOT, 'dist', 'report', 'model.js'));
+  const { Engine } = await import(path.join(ROOT, 'dist', 'rules', 'engine.js'));
+  const { loadRules } = await import(path.join(ROOT, 'dist', 'rules', 'load.js'));
+  const rules = await loadRules(path.join(ROOT, 'rules'));
+  type Ev = { time: number };
+  const variants: Array<[string, () => (e: Ev) => void]> = [
+    ['read + split + parse', () => () => undefined],
+    ['+ report model', () => { const b = new ReportBuilder(); return (e) => b.add(e); }],
+    ['+ rules engine (no report)', () => { const en = new Engine(rules.rules); return (e) => en.add(e); }],
+  ];
+  const out = [];
+  for (const [stage, make] of variants) {
+    const secs: number[] = [];
+    let lines = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const sink = make();
+      const start = process.hrtime.bigint();
+      const stats = await readInput(file, { format: 'combined' }, { event: sink, malformed: () => undefined });
+      secs.push(Number(process.hrtime.bigint() - start) / 1e9);
+      lines = stats.lines;
+    }
+    const s = median(secs);
+    out.push({ stage, seconds: Math.round(s * 1000) / 1000, linesPerSecond: Math.round(lines / s) });
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI)) throw new Error('build first: npm run build');
+  const files = await datasets();
+  const e2e: EndToEnd[] = [];
+  for (const [name, { file, format }] of Object.entries(files)) {
+    process.stderr.write(`running ${name}…\n`);
+    e2e.push(endToEnd(name, file, format));
+  }
+  process.stderr.write('running stages…\n');
+  const perStage = await stages(files.combined!.file);
+  console.log('\nEnd to end: authwatch report FILE --output json (median of 3 runs)');
+  console.table(e2e.map((r) => ({ dataset: r.dataset, lines: r.lines, 'MB on disk': Math.round(r.bytes / 1e6), seconds: r.seconds, 'lines/s': r.linesPerSecond.toLocaleString('en-US'), 'peak RSS MB': r.peakRssMB, incidents: r.incidents })));
+  console.log('Per stage, in process, combined dataset');
+  console.table(perStage.map((s) => ({ stage: s.stage, seconds: s.seconds, 'lines/s': s.linesPerSecond.toLocaleString('en-US') })));
+  const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+  writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, endToEnd: e2e, stages: perStage }, null, 2) + '\n');
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; written to bench/results.json`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

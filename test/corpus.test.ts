@@ -49,6 +49,7 @@ const MIXED: Array<[string, string, number, number, RegExp | null]> = [
   ['matomo-log-analytics/ncsa_extended.log', 'combined', 1, 0, null],
   ['matomo-log-analytics/nginx_json.log', 'json', 2, 0, null],
   ['vectordotdev-vrl/vrl_test_lines.log', 'combined', 18, 0, null],
+  ['crowdsec-nginx-http-generic-bf__nginx-http-generic-bf.log', 'nginx_error', 16, 6, /not an Nginx or Apache error-log line/], // 16 "user not found" error lines, then 6 access-log lines
 ];
 
 describe('corpus/mixed: stated malformed counts', () => {
@@ -63,7 +64,6 @@ describe('corpus/mixed: stated malformed counts', () => {
   }
 
   test.each([
-    ['crowdsec-nginx-http-generic-bf__nginx-http-generic-bf.log', /Nginx error log/],
     ['crowdsec-http-bf-wordpress-bf__http-bf-wordpress-bf.log', /unknown log format/], // syslog-wrapped lines
     ['crowdsec-bunkerweb-http-malformed__bunkerweb-http-malformed.log', /unknown log format/], // needs its own --format (tested in logformat.test)
     ['elastic-beats/apache__access__ssl-request.log', /unknown log format/], // mod_ssl request log: no status

@@ -29,12 +29,15 @@ export function pathPrefix(path: string, segments: number): string {
   return path.slice(0, idx);
 }
 
+/** The fields group keys are read from: an access event has them all; an error-log auth failure too (no user agent). */
+export type KeyFields = Pick<LogEvent, 'ip' | 'path' | 'userAgent' | 'remoteUser' | 'host'>;
+
 /** Client identity: the user agent; an empty one is a fact worth keeping visible. */
-export function clientOf(e: LogEvent): string {
+export function clientOf(e: KeyFields): string {
   return e.userAgent === '' ? '(no user agent)' : e.userAgent;
 }
 
-export function dimensionValue(e: LogEvent, dim: Dimension, prefixSegments: number): string {
+export function dimensionValue(e: KeyFields, dim: Dimension, prefixSegments: number): string {
   switch (dim) {
     case 'ip': return e.ip;
     case 'subnet': return subnetOf(e.ip);

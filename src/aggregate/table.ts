@@ -6,7 +6,8 @@
  */
 import type { LogEvent } from '../parse/event';
 import { DistinctCounter } from './distinct';
-import { clientOf, dimensionValue, type Dimension } from './keys';
+import { clientOf, dimensionValue, type Dimension, type KeyFields } from './keys';
+import type { AuthFailureEvent, AuthReason } from '../parse/errorlog';
 
 export const COARSE_SLOT_MS = 5 * 60_000;
 const EMPTY_COARSE = new Float64Array(0);
@@ -37,8 +38,15 @@ class Slot {
   clients: DistinctCounter | null = null;
   previouslyOk: DistinctCounter | null = null;
   top: Record<TopDimension, TopValues> | null = null;
+  /** Error-log authentication failures of this key: counts by reason, and the files they name. */
+  authFailures = 0;
+  reasons: Map<AuthReason, number> | null = null;
+  details: TopValues | null = null;
 
   reset(bucket: number): void {
+    this.authFailures = 0;
+    this.reasons = null;
+    this.details = null;
     this.bucket = bucket;
     this.failures = this.total = this.answered = this.success = 0;
     this.firstFail = Infinity;
@@ -91,6 +99,10 @@ export interface WindowFigures {
   baselineCount: number;
   baselineTotal: number;
   hadSuccessBefore: boolean;
+  authFailures: number;
+  reasons: Partial<Record<AuthReason, number>>;
+  /** Files or resources the error log named (the unreadable password file), most frequent first. */
+  details: string[];
 }
 
 export class KeyState {
@@ -165,6 +177,8 @@ export interface TableOptions {
   groupBy: Dimension[];
   pathPrefixSegments: number;
   capacity: number;
+  /** Error-log auth failures create keys and count toward evaluation (rules with reason conditions). */
+  countsAuthFailures: boolean;
   /** Keep the coarse look-back slots (only rules with baseline_* metrics need them). */
   trackBaseline: boolean;
   /** Count every request of every key; when false, keys are created by their first failure only. */
@@ -199,7 +213,7 @@ export class KeyTable {
     this.coarseSlots = opts.trackBaseline ? Math.ceil((opts.baselineMs + opts.windowMs + opts.aheadMs) / COARSE_SLOT_MS) + 2 : 0;
   }
 
-  private keyOf(e: LogEvent): string {
+  private keyOf(e: KeyFields): string {
     const dims = this.opts.groupBy;
     if (dims.length === 1) return dimensionValue(e, dims[0] as Dimension, this.opts.pathPrefixSegments);
     let key = '';
@@ -210,7 +224,7 @@ export class KeyTable {
     return key;
   }
 
-  private stateFor(e: LogEvent, key: string): KeyState {
+  private stateFor(e: KeyFields, key: string): KeyState {
     let st = this.keys.get(key);
     if (!st) {
       const group: Record<string, string> = {};
@@ -261,6 +275,29 @@ export class KeyTable {
     this.recordFailure(st ?? this.stateFor(e, key), e, bucket, previouslyOk);
   }
 
+  /**
+   * An error-log auth failure: evidence for the key it belongs to (reasons, users, files named).
+   * It never counts as an access failure; it creates the key only for rules that read reasons.
+   */
+  addAuthFailure(a: AuthFailureEvent, bucket: number): void {
+    const fields: KeyFields = { ip: a.ip, path: a.path, userAgent: '', remoteUser: a.user, host: a.host };
+    const key = this.keyOf(fields);
+    const st = this.opts.countsAuthFailures ? this.stateFor(fields, key) : this.keys.get(key);
+    if (st === undefined) return;
+    const slot = st.slotFor(bucket);
+    slot.authFailures++;
+    const reasons = (slot.reasons ??= new Map());
+    reasons.set(a.reason, (reasons.get(a.reason) ?? 0) + 1);
+    if (a.user !== '') (slot.users ??= new DistinctCounter()).add(a.user);
+    if (a.detail !== '') (slot.details ??= new TopValues()).bump(a.detail);
+    st.lastBucket = Math.max(st.lastBucket, bucket);
+    if (this.opts.countsAuthFailures) {
+      st.lastFailBucket = Math.max(st.lastFailBucket, bucket);
+      if (st.samples.length < SAMPLES_PER_KEY) st.samples.push({ file: a.file, line: a.line, raw: a.raw });
+      this.live.add(st);
+    }
+  }
+
   /** Two generations, each at most `capacity` keys and one window long: old first failures age out. */
   private rememberFirst(key: string, f: FirstFailure): void {
     if (f.bucket - this.doorkeeperSince >= this.windowBuckets || this.doorkeeper.size >= this.opts.capacity) {
@@ -301,11 +338,13 @@ export class KeyTable {
     if (this.keys.size > this.opts.capacity) this.evict(bucket);
   }
 
-  /** Failures of a key in the window ending with `bucket`. */
+  /** Failures of a key in the window ending with `bucket` (with error-log auth failures, for rules that read them). */
   windowCount(st: KeyState, bucket: number): number {
     if (st.lastFailBucket <= bucket - this.windowBuckets) return 0;
     let n = 0;
-    for (const s of st.slots) if (s !== undefined && s.bucket > bucket - this.windowBuckets && s.bucket <= bucket) n += s.failures;
+    for (const s of st.slots) {
+      if (s !== undefined && s.bucket > bucket - this.windowBuckets && s.bucket <= bucket) n += s.failures + (this.opts.countsAuthFailures ? s.authFailures : 0);
+    }
     return n;
   }
 
@@ -319,8 +358,9 @@ export class KeyTable {
     const f: WindowFigures = {
       count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkClients: 0,
       firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [] },
-      baselineCount: 0, baselineTotal: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure,
+      baselineCount: 0, baselineTotal: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure, authFailures: 0, reasons: {}, details: [],
     };
+    const details = new Map<string, number>();
     // Window unions are short-lived, so they stay exact longer than the per-slot counters.
     const ips = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const users = new DistinctCounter(WINDOW_EXACT_LIMIT);
@@ -336,6 +376,9 @@ export class KeyTable {
       f.success += s.success;
       if (s.firstFail < f.firstFail) f.firstFail = s.firstFail;
       if (s.lastFail > f.lastFail) f.lastFail = s.lastFail;
+      f.authFailures += s.authFailures;
+      if (s.reasons) for (const [r, n] of s.reasons) f.reasons[r] = (f.reasons[r] ?? 0) + n;
+      if (s.details) s.details.addTo(details);
       if (!detail) continue;
       if (s.ips) ips.merge(s.ips);
       if (s.users) users.merge(s.users);
@@ -353,6 +396,7 @@ export class KeyTable {
     for (const d of TOP_DIMENSIONS) {
       f.top[d] = [...tops[d]].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1)).slice(0, topN);
     }
+    f.details = [...details].sort((a, b) => b[1] - a[1]).map(([k]) => k).slice(0, topN);
     // Baseline: the coarse slots wholly before the window, within the look-back.
     const windowStart = (bucket - this.windowBuckets + 1) * this.opts.bucketMs;
     const lastIdx = Math.floor(windowStart / COARSE_SLOT_MS) - 1;

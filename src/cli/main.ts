@@ -93,6 +93,10 @@ export function buildProgram(): Command {
             buffered += JSON.stringify({ ...rest, time: new Date(e.time).toISOString(), source: sourceOf({ file: f, line }) }) + '\n';
             if (buffered.length > 1 << 16) pending.push(flush());
           },
+          authFailure: (a) => {
+            const { file: f, line, raw: _raw, ...rest } = a;
+            buffered += JSON.stringify({ ...rest, time: new Date(a.time).toISOString(), source: sourceOf({ file: f, line }) }) + '\n';
+          },
           malformed: (m) => say(`${forTerminal(m.file)}:${m.line}: malformed: ${m.reason}`),
           format: (path, format, detected) => detected && say(`${forTerminal(path)}: detected format ${format}`),
         });

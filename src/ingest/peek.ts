@@ -1,11 +1,20 @@
-/** The time of a file's first parseable event, read from its first chunk only (gzip included). */
+/** What a file's first chunk says: its kind (access or error log), first event time, and UTC offset. */
 import { openInput } from './open';
 import { LineSplitter } from './lines';
-import { detectFormat, isCommentOrBlank, resolveFormat } from '../parse/formats';
+import { detectFormat, isCommentOrBlank, resolveFormat, type ResolvedFormat } from '../parse/formats';
 import { isParseFailure } from '../parse/event';
 
-export async function firstEventTime(path: string, format: string): Promise<number | null> {
-  if (path === '-') return null;
+export interface Peek {
+  kind: 'access' | 'error' | 'unknown';
+  firstTime: number | null;
+  /** Offset of the first access-log timestamp (`+0100` → 60), which error logs (no zone) are read in. */
+  utcOffsetMinutes: number | null;
+}
+
+const ZONE = /(?:\[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d |T\d\d:\d\d:\d\d(?:\.\d+)?)([+-])(\d\d):?(\d\d)[\]"]/;
+
+export async function peekInput(path: string, format: string): Promise<Peek> {
+  if (path === '-') return { kind: 'unknown', firstTime: null, utcOffsetMinutes: null };
   const input = await openInput(path);
   const lines: string[] = [];
   const splitter = new LineSplitter({ line: (t) => lines.push(t), overflow: () => undefined });
@@ -14,15 +23,19 @@ export async function firstEventTime(path: string, format: string): Promise<numb
     if (lines.length >= 50) break;
   }
   const content = lines.filter((l) => !isCommentOrBlank(l));
-  let parse;
+  let fmt: ResolvedFormat;
   if (format === 'auto') {
     const d = detectFormat(path, content);
-    if (!d.ok) return null;
-    parse = d.format.parse;
-  } else parse = resolveFormat(format).parse;
+    if (!d.ok) return { kind: 'unknown', firstTime: null, utcOffsetMinutes: null };
+    fmt = d.format;
+  } else fmt = resolveFormat(format);
+  if (fmt.kind === 'error') return { kind: 'error', firstTime: null, utcOffsetMinutes: null };
   for (const l of content) {
-    const r = parse(l, path, 0);
-    if (!isParseFailure(r)) return r.time;
+    const r = fmt.parse(l, path, 0);
+    if (isParseFailure(r)) continue;
+    const z = ZONE.exec(l);
+    const offset = z ? (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) : null;
+    return { kind: 'access', firstTime: r.time, utcOffsetMinutes: offset };
   }
-  return null;
+  return { kind: 'access', firstTime: null, utcOffsetMinutes: null };
 }

@@ -6,6 +6,7 @@ import { DETECT_SAMPLE_LINES, detectFormat, isCommentOrBlank, resolveFormat, typ
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './lines';
 import { openInput } from './open';
 import { UsageError } from '../errors';
+import { parseErrorLogLine, type AuthFailureEvent } from '../parse/errorlog';
 
 export interface SourceStats {
   path: string;
@@ -16,6 +17,9 @@ export interface SourceStats {
   malformed: number;
   /** Blank lines and '#' comments: neither events nor malformed. */
   skipped: number;
+  kind: 'access' | 'error';
+  /** Error logs: lines that are authentication failures (the rest of `parsed` are other error lines). */
+  authFailures: number;
 }
 
 export interface MalformedLine {
@@ -28,6 +32,8 @@ export interface MalformedLine {
 
 export interface ReadHandlers {
   event(e: LogEvent): void;
+  /** Error-log lines that say why a request failed authentication. */
+  authFailure?(a: AuthFailureEvent): void;
   malformed(m: MalformedLine): void;
   /** Called once per input once its format is known (detected or given). */
   format?(path: string, format: string, detected: boolean): void;
@@ -37,6 +43,8 @@ export interface ReadOptions {
   format: string;
   maxLineBytes?: number;
   stdin?: Readable;
+  /** Error logs carry no zone: their local times are shifted by this offset (minutes east of UTC; default 0). */
+  errorLogUtcOffsetMinutes?: number;
 }
 
 const EXAMPLE_TEXT_CHARS = 300;
@@ -47,7 +55,8 @@ function trimForExample(line: string): string {
 
 export async function readInput(path: string, opts: ReadOptions, on: ReadHandlers): Promise<SourceStats> {
   const input = await openInput(path, opts.stdin);
-  const stats: SourceStats = { path, format: opts.format, compressed: input.compressed, lines: 0, parsed: 0, malformed: 0, skipped: 0 };
+  const stats: SourceStats = { path, format: opts.format, compressed: input.compressed, lines: 0, parsed: 0, malformed: 0, skipped: 0, kind: 'access', authFailures: 0 };
+  const offset = opts.errorLogUtcOffsetMinutes ?? 0;
   let format: ResolvedFormat | undefined = opts.format === 'auto' ? undefined : resolveFormat(opts.format);
   if (format) on.format?.(path, format.name, false);
   const held: Array<[string, number]> = [];
@@ -55,6 +64,20 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
   const handle = (text: string, lineNo: number, fmt: ResolvedFormat) => {
     if (isCommentOrBlank(text)) {
       stats.skipped++;
+      return;
+    }
+    if (fmt.kind === 'error') {
+      const r = parseErrorLogLine(text, path, lineNo, offset);
+      if ('kind' in r) {
+        stats.parsed++;
+        if (r.kind === 'auth_failure') {
+          stats.authFailures++;
+          on.authFailure?.(r);
+        }
+      } else {
+        stats.malformed++;
+        on.malformed({ file: path, line: lineNo, reason: r.reason, text: trimForExample(text) });
+      }
       return;
     }
     const r = fmt.parse(text, path, lineNo);
@@ -96,6 +119,8 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
   for await (const chunk of input.chunks) splitter.push(chunk);
   splitter.end();
   if (!format) decide();
-  stats.format = (format as ResolvedFormat | undefined)?.name ?? opts.format;
+  const resolved = format as ResolvedFormat | undefined;
+  stats.format = resolved?.name ?? opts.format;
+  stats.kind = resolved?.kind ?? 'access';
   return stats;
 }

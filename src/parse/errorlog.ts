@@ -57,16 +57,19 @@ interface Classified {
   detail: string;
 }
 
+/** open() failures are usually a missing page; only a password file's is an auth misconfiguration. */
+const PASSWORD_FILE = /passw|htpasswd|htdigest|\.pass\b|\.users?\b|auth/i;
+
 function nginxClassify(msg: string): Classified | null {
   let m: RegExpExecArray | null;
   if ((m = /^user "(.*)" was not found in "([^"]*)"/.exec(msg))) return { reason: 'user_not_found', user: m[1] as string, detail: m[2] as string };
   if ((m = /^user "(.*)": password mismatch/.exec(msg))) return { reason: 'password_mismatch', user: m[1] as string, detail: '' };
-  if ((m = /^open\(\) "([^"]*)" failed \((?:2: No such file or directory|13: Permission denied)\)(?!.*, client: .*, request: "[A-Z]+ [^"]*\.(?:html?|php|js|css|png|jpe?g|gif|ico|txt)\b)/.exec(msg)) && /passw|htpasswd|htdigest|\.pass|auth/i.test(m[1] as string)) {
+  if ((m = /^open\(\) "([^"]*)" failed \((?:2: No such file or directory|13: Permission denied)\)/.exec(msg)) && PASSWORD_FILE.test(m[1] as string)) {
     return { reason: 'password_file_unreadable', user: '', detail: m[1] as string };
   }
   if ((m = /^PAM: user '(.*)' - not authenticated/.exec(msg))) return { reason: 'pam_failure', user: m[1] as string, detail: '' };
   if (/^access forbidden by rule/.test(msg)) return { reason: 'denied_by_rule', user: '', detail: '' };
-  if (/^(?:limiting|delaying) requests?, excess/.test(msg)) return { reason: 'limit_req', user: '', detail: '' };
+  if (/^(?:limiting|delaying) requests?, excess|^limiting connections by zone/.test(msg)) return { reason: 'limit_req', user: '', detail: '' };
   if (/^SSL_(?:do_handshake|read)\(\) failed/.test(msg)) return { reason: 'tls_handshake', user: '', detail: '' };
   if ((m = /^no user\/password was provided for basic authentication/.exec(msg))) return { reason: 'wrong_scheme', user: '', detail: '' };
   return null;
@@ -148,10 +151,12 @@ export function parseErrorLogLine(line: string, file: string, lineNo: number, ut
   if (!cm) return { kind: 'error_other' };
   const msg = afterTime.slice(cm.index + cm[0].length);
   const ip = (cm[1] as string).replace(/^\[|\]$/g, '');
-  let c = apacheClassify(msg);
+  // mod_evasive refuses floods with the same words as an access rule: it is rate limiting.
+  let c = /^\[evasive\d*:/.test(module) && /^client denied by server configuration/.test(msg) ? { reason: 'limit_req' as const, user: '', detail: '' } : apacheClassify(msg);
   if (c === null && APACHE_AUTH_MODULE.test(module) && !/^AH01776|invalid nonce .* hash is not/.test(msg)) c = { reason: 'other', user: '', detail: '' };
   if (c === null) return { kind: 'error_other' };
   if (!isIP(ip)) return { reason: `client address "${ip.slice(0, 40)}" is not an IP` };
-  const path = /: (\/\S*)$/.exec(msg.replace(/, referer: .*$/, ''))?.[1] ?? (c.detail.startsWith('/') ? c.detail : '');
+  const bare = msg.replace(/, referer: .*$/, '');
+  const path = /: (\/\S*)$/.exec(bare)?.[1] ?? / for "(\/[^"]*)"/.exec(bare)?.[1] ?? (c.detail.startsWith('/') ? c.detail : '');
   return { kind: 'auth_failure', time, ip: normalizeIp(ip), user: c.user, reason: c.reason, detail: c.detail, message: msg, request: '', path, host: '', server: 'apache', raw: line, file, line: lineNo };
 }

@@ -7,7 +7,7 @@ import { parseJsonLine } from './json';
 import { compileApacheFormat, compileNginxFormat } from './logformat';
 import { UsageError } from '../errors';
 
-export const NAMED_FORMATS = ['common', 'combined', 'vhost_combined', 'json'] as const;
+export const NAMED_FORMATS = ['common', 'combined', 'vhost_combined', 'json', 'nginx_error', 'apache_error'] as const;
 export type NamedFormat = (typeof NAMED_FORMATS)[number];
 
 export const FormatSpecSchema = z
@@ -18,22 +18,24 @@ export const FormatSpecSchema = z
   });
 export type FormatSpec = z.infer<typeof FormatSpecSchema>;
 
-export interface ResolvedFormat {
-  /** What the report says was used: `combined`, `nginx:$remote_addr ...`. */
-  name: string;
-  parse: LineParser;
+/** What the report says was used (`combined`, `nginx:$remote_addr ...`, `nginx_error`) and how lines are read. */
+export type ResolvedFormat = { name: string; kind: 'access'; parse: LineParser } | { name: 'nginx_error' | 'apache_error'; kind: 'error' };
+
+function access(name: string, parse: LineParser): ResolvedFormat {
+  return { name, kind: 'access', parse };
 }
 
 export function resolveFormat(spec: string): ResolvedFormat {
-  if (spec === 'common' || spec === 'combined' || spec === 'vhost_combined') return { name: spec, parse: parseClfLine };
-  if (spec === 'json') return { name: 'json', parse: parseJsonLine };
-  if (spec.startsWith('nginx:')) return { name: spec, parse: compileNginxFormat(spec.slice(6)) };
-  if (spec.startsWith('apache:')) return { name: spec, parse: compileApacheFormat(spec.slice(7)) };
+  if (spec === 'common' || spec === 'combined' || spec === 'vhost_combined') return access(spec, parseClfLine);
+  if (spec === 'json') return access('json', parseJsonLine);
+  if (spec === 'nginx_error' || spec === 'apache_error') return { name: spec, kind: 'error' };
+  if (spec.startsWith('nginx:')) return access(spec, compileNginxFormat(spec.slice(6)));
+  if (spec.startsWith('apache:')) return access(spec, compileApacheFormat(spec.slice(7)));
   throw new UsageError(`unknown format "${spec}": use auto, ${NAMED_FORMATS.join(', ')}, 'nginx:<log_format>' or 'apache:<LogFormat>'`);
 }
 
-const NGINX_ERROR = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(?:debug|info|notice|warn|error|crit|alert|emerg)\]/;
-const APACHE_ERROR = /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} \d\d /;
+const NGINX_ERROR = /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(?:debug|info|notice|warn|error|crit|alert|emerg)\] \d+#\d+:/;
+const APACHE_ERROR = /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} \d\d |^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+ [^:]+: \[[a-z_0-9]*:?(?:error|warn|crit|alert|emerg|notice|info)\]/;
 const VHOST_SHAPE = /^\S+ \S+ \S+ \S+ \[/;
 const COMBINED_SHAPE = /" \d{3} (?:\d+|-) "/;
 
@@ -48,7 +50,7 @@ export function isCommentOrBlank(line: string): boolean {
   return line.length === 0 || line.charCodeAt(0) === 35 /* # */ || line.trim() === '';
 }
 
-function refineClfName(lines: string[]): NamedFormat {
+function refineClfName(lines: string[]): 'common' | 'combined' | 'vhost_combined' {
   const clfLines = lines.filter((l) => !isParseFailure(parseClfLine(l, '', 0)));
   const vhost = clfLines.filter((l) => VHOST_SHAPE.test(l)).length;
   const combined = clfLines.filter((l) => COMBINED_SHAPE.test(l)).length;
@@ -59,18 +61,19 @@ function refineClfName(lines: string[]): NamedFormat {
 /** Picks the format that parses most of the sample; needs at least half of it to parse. */
 export function detectFormat(name: string, sample: string[]): Detection {
   const lines = sample.filter((l) => !isCommentOrBlank(l));
-  if (lines.length === 0) return { ok: true, format: { name: 'combined', parse: parseClfLine }, matched: 0, sampled: 0 };
+  if (lines.length === 0) return { ok: true, format: access('combined', parseClfLine), matched: 0, sampled: 0 };
   const score = (parse: LineParser) => lines.filter((l) => !isParseFailure(parse(l, name, 0))).length;
   const clf = score(parseClfLine);
   const json = lines.some((l) => l.charCodeAt(0) === 123) ? score(parseJsonLine) : 0;
-  const best = json > clf ? { format: { name: 'json', parse: parseJsonLine }, matched: json } : { format: { name: refineClfName(lines), parse: parseClfLine }, matched: clf };
+  const best = json > clf ? { format: access('json', parseJsonLine), matched: json } : { format: access(refineClfName(lines), parseClfLine), matched: clf };
   if (best.matched * 2 >= lines.length) return { ok: true, ...best, sampled: lines.length };
 
+  // Error logs are read for the reasons behind 401s (user not found, password mismatch, missing password file).
   const nginxError = lines.filter((l) => NGINX_ERROR.test(l)).length;
   const apacheError = lines.filter((l) => APACHE_ERROR.test(l)).length;
   if (nginxError * 2 >= lines.length || apacheError * 2 >= lines.length) {
-    const kind = nginxError >= apacheError ? 'an Nginx' : 'an Apache';
-    return { ok: false, message: `${name}: this looks like ${kind} error log, not an access log; authwatch reads access logs (pass the access_log / CustomLog file)` };
+    const nginx = nginxError >= apacheError;
+    return { ok: true, format: { name: nginx ? 'nginx_error' : 'apache_error', kind: 'error' }, matched: nginx ? nginxError : apacheError, sampled: lines.length };
   }
   const first = (lines[0] ?? '').slice(0, 120);
   return {

@@ -6,6 +6,7 @@ import type { LogEvent } from '../parse/event';
 import type { MalformedLine, SourceStats } from '../ingest/read';
 import type { Incident } from '../rules/incident';
 import type { EngineStats } from '../rules/engine';
+import type { AuthFailureEvent } from '../parse/errorlog';
 
 export interface TopEntry {
   key: string;
@@ -37,7 +38,9 @@ export interface ReportModel {
   incidents: Incident[];
   /** Incidents silenced because a firing source alert explains them (inhibition). */
   inhibited: InhibitedSummary[];
-  analysis: (EngineStats & { rules: string[]; approximate: boolean }) | null;
+  analysis: (EngineStats & { rules: string[]; approximate: boolean; authFailuresDropped: number; errorLogUtcOffsetMinutes: number }) | null;
+  /** Error logs read alongside: authentication failures by the reason the server gave. */
+  errorLog: { authFailures: number; byReason: Record<string, number>; passwordFiles: string[] };
   generatedAt: string;
   /** `lines` counts every physical line; `skipped` are blank lines and '#' comments. */
   sources: Array<{ path: string; format: string; lines: number; parsed: number; malformed: number; skipped: number }>;
@@ -142,6 +145,16 @@ export class ReportBuilder {
     for (let i = 0; map.size > target; i++) map.delete((ranked[i] as [string, KeyCounts])[0]);
   }
 
+  private readonly reasons = new Map<string, number>();
+  private readonly passwordFiles = new Set<string>();
+  private authFailures = 0;
+
+  addAuthFailure(a: AuthFailureEvent): void {
+    this.authFailures++;
+    this.reasons.set(a.reason, (this.reasons.get(a.reason) ?? 0) + 1);
+    if (a.reason === 'password_file_unreadable' && a.detail !== '' && this.passwordFiles.size < 20) this.passwordFiles.add(a.detail);
+  }
+
   addMalformed(m: MalformedLine): void {
     this.malformedCount++;
     if (this.examples.length < this.options.maxExamples) this.examples.push(m);
@@ -182,11 +195,12 @@ export class ReportBuilder {
       incidents: [],
       inhibited: [],
       analysis: null,
+      errorLog: { authFailures: this.authFailures, byReason: Object.fromEntries([...this.reasons].sort((a, b) => b[1] - a[1])), passwordFiles: [...this.passwordFiles] },
       generatedAt: new Date().toISOString(),
       sources: sources.map((s) => ({ path: s.path, format: s.format, lines: s.lines, parsed: s.parsed, malformed: s.malformed, skipped: s.skipped })),
       lines: {
         total,
-        parsed: this.parsed,
+        parsed: sources.reduce((n, x) => n + x.parsed, 0),
         malformed: this.malformedCount,
         skipped,
         examples: this.examples.map((m) => ({ source: `${m.file}:${m.line}`, reason: m.reason, text: m.text })),

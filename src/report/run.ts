@@ -1,7 +1,8 @@
 /** Runs a report over inputs: ingest → parse → (report model, aggregate → rules) → one report. */
 import type { Readable } from 'node:stream';
-import { readInput, type SourceStats } from '../ingest/read';
-import { firstEventTime } from '../ingest/peek';
+import { readInput, type ReadHandlers, type SourceStats } from '../ingest/read';
+import { peekInput, type Peek } from '../ingest/peek';
+import type { AuthFailureEvent } from '../parse/errorlog';
 import { ReportBuilder, DEFAULT_REPORT_OPTIONS, type ReportModel, type ReportOptions } from './model';
 import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../rules/engine';
 import { applyInhibition } from '../rules/inhibit';
@@ -13,6 +14,8 @@ export interface RunReportOptions {
   rules: RuleSet;
   since?: number;
   until?: number;
+  /** Offset (minutes east of UTC) of error-log times; default: the access logs' own offset, else UTC. */
+  errorLogUtcOffsetMinutes?: number;
   maxLineBytes?: number;
   stdin?: Readable;
   report?: Partial<ReportOptions>;
@@ -20,46 +23,77 @@ export interface RunReportOptions {
   onFormat?(path: string, format: string, detected: boolean): void;
 }
 
-/**
- * Event-time windows need traffic in time order, so inputs are read oldest first (by their first
- * event: a rotated `access.log.1` before `access.log` whatever order they were named in); the
- * report still lists them in the order given.
- */
-async function timeOrder(files: string[], format: string): Promise<string[]> {
-  if (files.length < 2) return files;
-  const firsts = await Promise.all(files.map(async (f) => ({ f, t: await firstEventTime(f, format).catch(() => null) })));
-  return firsts
-    .map((x, i) => ({ ...x, i }))
-    .sort((a, b) => (a.t ?? Infinity) - (b.t ?? Infinity) || a.i - b.i)
-    .map((x) => x.f);
-}
+/** Error-log auth failures kept in memory while the access logs are read (a bound, reported when hit). */
+export const MAX_BUFFERED_AUTH_FAILURES = 2_000_000;
 
+/**
+ * Event-time windows need traffic in time order. Error logs are read first and their auth failures
+ * merged into the access stream by time; access logs are read oldest first (by their first event:
+ * a rotated `access.log.1` before `access.log`, whatever order they were named in). The report
+ * still lists sources in the order given.
+ */
 export async function runReport(files: string[], opts: RunReportOptions): Promise<ReportModel> {
   const builder = new ReportBuilder({ ...DEFAULT_REPORT_OPTIONS, ...opts.report });
   const engine = new Engine(opts.rules.rules, { ...DEFAULT_ENGINE_OPTIONS, ...opts.engine });
   const since = opts.since ?? -Infinity;
   const until = opts.until ?? Infinity;
+  const inRange = (t: number) => t >= since && t < until;
   const stats = new Map<string, SourceStats>();
-  for (const file of await timeOrder(files, opts.format)) {
+  const peeks = await Promise.all(files.map((f) => peekInput(f, opts.format).catch((): Peek => ({ kind: 'unknown', firstTime: null, utcOffsetMinutes: null }))));
+  // Error logs have no zone: read them in the access logs' offset unless told otherwise.
+  const offset = opts.errorLogUtcOffsetMinutes ?? peeks.find((p) => p.utcOffsetMinutes !== null)?.utcOffsetMinutes ?? 0;
+  const read = (file: string, handlers: Omit<ReadHandlers, 'malformed' | 'format'>) =>
+    readInput(file, { format: opts.format, maxLineBytes: opts.maxLineBytes, stdin: opts.stdin, errorLogUtcOffsetMinutes: offset }, {
+      ...handlers,
+      malformed: (m) => builder.addMalformed(m),
+      format: opts.onFormat,
+    });
+
+  const failures: AuthFailureEvent[] = [];
+  let dropped = 0;
+  const buffer = (a: AuthFailureEvent) => {
+    if (!inRange(a.time)) return;
+    if (failures.length < MAX_BUFFERED_AUTH_FAILURES) failures.push(a);
+    else dropped++;
+  };
+  const order = files.map((f, i) => ({ f, i, p: peeks[i] as Peek }));
+  for (const { f } of order.filter((x) => x.p.kind === 'error')) stats.set(f, await read(f, { event: () => undefined, authFailure: buffer }));
+  failures.sort((a, b) => a.time - b.time);
+  let next = 0;
+  const feedUntil = (t: number) => {
+    while (next < failures.length && (failures[next] as AuthFailureEvent).time <= t) {
+      const a = failures[next++] as AuthFailureEvent;
+      builder.addAuthFailure(a);
+      engine.addAuthFailure(a);
+    }
+  };
+  const accessInputs = order.filter((x) => x.p.kind !== 'error').sort((a, b) => (a.p.firstTime ?? Infinity) - (b.p.firstTime ?? Infinity) || a.i - b.i);
+  for (const { f } of accessInputs) {
     stats.set(
-      file,
-      await readInput(file, { format: opts.format, maxLineBytes: opts.maxLineBytes, stdin: opts.stdin }, {
+      f,
+      await read(f, {
         event: (e) => {
-          if (e.time < since || e.time >= until) return;
+          if (!inRange(e.time)) return;
+          feedUntil(e.time);
           builder.add(e);
           engine.add(e);
         },
-        malformed: (m) => builder.addMalformed(m),
-        format: opts.onFormat,
+        // stdin can turn out to be an error log: its failures go straight in.
+        authFailure: (a) => {
+          if (!inRange(a.time)) return;
+          builder.addAuthFailure(a);
+          engine.addAuthFailure(a);
+        },
       }),
     );
   }
+  feedUntil(Infinity);
   const found = engine.finish();
   const { kept, inhibited } = applyInhibition(found, opts.rules.inhibit);
   kept.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.start.localeCompare(b.start) || a.fingerprint.localeCompare(b.fingerprint));
   const report = builder.finish(files.map((f) => stats.get(f) as SourceStats));
   report.incidents = kept;
   report.inhibited = inhibited.map((x) => ({ rule: x.incident.rule, group: x.incident.group, start: x.incident.start, end: x.incident.end, by: x.by, reason: x.reason ?? null }));
-  report.analysis = { ...engine.stats, rules: opts.rules.rules.map((r) => r.id), approximate: kept.some((i) => i.approximate) };
+  report.analysis = { ...engine.stats, authFailuresDropped: dropped, errorLogUtcOffsetMinutes: offset, rules: opts.rules.rules.map((r) => r.id), approximate: kept.some((i) => i.approximate) };
   return report;
 }

@@ -73,6 +73,7 @@ function renderIncidents(r: ReportModel, opts: TextOptions, c: ReturnType<typeof
     out.push(`${c.bold(`${n + 1}. ${i.severity.toUpperCase()} ${colour(i.kind)}`)}: ${c.bold(forTerminal(i.title))}${i.open ? c.dim(' (still firing at end of input)') : ''}`);
     out.push(`   ${forTerminal(i.summary)}`);
     out.push(c.dim(`   ${i.start} → ${i.end} (UTC) · rule ${i.rule} · ${Object.entries(i.group).map(([k, v]) => `${k}=${forTerminal(truncate(v, 60))}`).join(' ') || 'site-wide'}${i.approximate ? ' · figures approximate' : ''}`));
+    for (const r of i.reasons.slice(0, 3)) out.push(`   why (error log): ${forTerminal(r.text)}`);
     out.push(`   likely cause: ${forTerminal(i.likely_cause)}`);
     for (const check of i.checks) out.push(`   ☐ ${forTerminal(check)}`);
     for (const sample of i.samples.slice(0, 3)) out.push(c.dim(`     ${forTerminal(truncate(sample, Math.max(40, opts.width - 6)))}`));
@@ -117,6 +118,11 @@ export function renderText(r: ReportModel, opts: TextOptions): string {
   ] as const) {
     const t = topTable(title, entries, opts, c);
     if (t) out.push(c.bold(`Top ${title.toLowerCase()} by 401`), t, '');
+  }
+  if (r.errorLog.authFailures > 0) {
+    out.push(c.bold(`Error log: ${int(r.errorLog.authFailures)} authentication failures`) + '  ' + Object.entries(r.errorLog.byReason).map(([k, n]) => `${k}: ${int(n)}`).join('   '));
+    if (r.errorLog.passwordFiles.length > 0) out.push(c.yellow(`  password file(s) the server could not read: ${r.errorLog.passwordFiles.map(forTerminal).join(', ')}`));
+    out.push('');
   }
   if (r.lines.malformed > 0) {
     out.push(c.yellow(c.bold(`Malformed lines: ${int(r.lines.malformed)}`)) + c.dim(` (showing ${r.lines.examples.length})`));

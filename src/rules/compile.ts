@@ -3,6 +3,7 @@ import picomatch from 'picomatch';
 import ipaddr from 'ipaddr.js';
 import { isIP } from 'node:net';
 import type { LogEvent } from '../parse/event';
+import type { AuthFailureEvent } from '../parse/errorlog';
 import type { Dimension } from '../aggregate/keys';
 import { METRICS, type Kind, type Metric, type Rule, type Severity } from './schema';
 
@@ -35,6 +36,10 @@ export interface CompiledRule {
   failureStatuses: ReadonlySet<number>;
   /** Request filter (everything in `where` but `status`). */
   accepts: (e: LogEvent) => boolean;
+  /** The same filter for an error-log auth failure (no user agent: a client filter excludes it; no path: path filters don't). */
+  acceptsAuthFailure: (a: AuthFailureEvent) => boolean;
+  /** Whether the conditions read error-log reasons (reason.*, auth_failures). */
+  usesReasons: boolean;
   conditions: Condition[];
   /** Smallest window failure count that can satisfy the rule: keys below it are not evaluated. */
   minCount: number;
@@ -54,7 +59,7 @@ export interface CompiledRule {
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
 const TEMPLATE_FIELD = /\{([a-z_.]+)\}/g;
-export const TEMPLATE_NAMES = new Set<string>([...METRICS, 'window', 'top_path', 'top_ip', 'top_client', 'top_user', 'rule', 'title', 'group']);
+export const TEMPLATE_NAMES = new Set<string>([...METRICS, 'window', 'top_path', 'top_ip', 'top_client', 'top_user', 'top_reason', 'password_file', 'rule', 'title', 'group']);
 
 function templateProblem(text: string, groupBy: Dimension[]): string | undefined {
   for (const m of text.matchAll(TEMPLATE_FIELD)) {
@@ -142,6 +147,13 @@ export function compileRule(rule: Rule): CompiledRule | string {
     (clientNot === undefined || !clientNot(e.userAgent)) &&
     (excluded === undefined || !excluded(e.ip));
 
+  const acceptsAuthFailure = (a: AuthFailureEvent): boolean =>
+    client === undefined &&
+    (methods === undefined || a.request === '' || methods.has(a.request.slice(0, a.request.indexOf(' ')))) &&
+    (path === undefined || a.path === '' || path(a.path)) &&
+    (pathNot === undefined || a.path === '' || !pathNot(a.path)) &&
+    (excluded === undefined || !excluded(a.ip));
+
   const conditions: Condition[] = [];
   for (const [metric, cmp] of Object.entries(rule.when) as Array<[Metric, number | Record<string, number | undefined>]>) {
     if (typeof cmp === 'number') conditions.push({ metric, op: 'gte', value: cmp });
@@ -166,6 +178,8 @@ export function compileRule(rule: Rule): CompiledRule | string {
     conditions,
     minCount: minCountOf(conditions),
     usesBaseline: conditions.some((c) => c.metric.startsWith('baseline_') || c.metric === 'increase' || c.metric === 'rate_factor'),
+    acceptsAuthFailure,
+    usesReasons: conditions.some((c) => c.metric === 'auth_failures' || c.metric.startsWith('reason.')),
     needsDistinct: conditions.some((c) => DISTINCT_METRICS.has(c.metric)),
     tracksAllRequests:
       conditions.some((c) => REQUEST_METRICS.has(c.metric)) || [...rule.summary.matchAll(TEMPLATE_FIELD)].some((m) => REQUEST_METRICS.has(m[1] as Metric)),

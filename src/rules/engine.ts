@@ -11,6 +11,7 @@ import { BASELINE_RATE_FLOOR_PER_MIN, computeMetrics, roundMetrics } from './met
 import type { Incident } from './incident';
 import type { Metric } from './schema';
 import { latin1ToText } from '../parse/text';
+import type { AuthFailureEvent, AuthReason } from '../parse/errorlog';
 
 export interface EngineOptions {
   bucketMs: number;
@@ -73,6 +74,31 @@ function evidence(peak: Record<Metric, number>, fired: Record<Metric, number>): 
   return m;
 }
 
+const REASON_LABEL: Record<AuthReason, string> = {
+  user_not_found: 'user not found', password_mismatch: 'password mismatch', password_file_unreadable: 'password file unreadable',
+  denied_by_rule: 'denied by an access rule', limit_req: 'rate-limited (limit_req)', digest_nonce: 'invalid digest nonce',
+  digest_other: 'digest auth error', wrong_scheme: 'wrong authentication scheme', authz_denied: 'authenticated but not authorized',
+  pam_failure: 'PAM authentication failure', tls_handshake: 'TLS handshake failure', tls_sni_mismatch: 'TLS SNI / Host mismatch', other: 'other auth error',
+};
+
+function topReason(f: WindowFigures): AuthReason | undefined {
+  return (Object.entries(f.reasons) as Array<[AuthReason, number]>).sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+/** The error log's "why", joined by group key and window: "1,180 of 1,204 failures: user not found (412 distinct users)". */
+function reasonsOf(f: WindowFigures, m: Record<Metric, number>): Incident['reasons'] {
+  const total = Math.max(f.count, f.authFailures);
+  return (Object.entries(f.reasons) as Array<[AuthReason, number]>)
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, count]) => {
+      let text = `${count.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} failures: ${REASON_LABEL[reason]}`;
+      if (reason === 'user_not_found' && m.distinct_users > 1) text += ` (${m.distinct_users.toLocaleString('en-US')} distinct users)`;
+      if (reason === 'password_mismatch' && f.top.user.length === 1) text += ` for user ${f.top.user[0]?.key}`;
+      if (reason === 'password_file_unreadable' && f.details.length > 0) text += `: ${f.details.join(', ')}`;
+      return { reason, count, text };
+    });
+}
+
 const BASELINE_METRICS: Metric[] = ['baseline_total', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor'];
 
 export interface EngineStats {
@@ -82,6 +108,8 @@ export interface EngineStats {
   answered401: number;
   failed401: number;
   evictions: number;
+  /** Error-log authentication failures analysed. */
+  authFailures: number;
 }
 
 export class Engine {
@@ -92,7 +120,7 @@ export class Engine {
   private nextBucket: number | null = null;
   private closing = 0;
   private readonly incidents: Incident[] = [];
-  readonly stats: EngineStats = { events: 0, late: 0, settledEarly: 0, answered401: 0, failed401: 0, evictions: 0 };
+  readonly stats: EngineStats = { events: 0, late: 0, settledEarly: 0, answered401: 0, failed401: 0, evictions: 0, authFailures: 0 };
 
   constructor(
     rules: CompiledRule[],
@@ -101,10 +129,24 @@ export class Engine {
   ) {
     this.runtimes = rules.map((rule) => ({
       rule,
-      table: new KeyTable({ bucketMs: opts.bucketMs, windowMs: rule.windowMs, aheadMs: opts.allowedLatenessMs + opts.settleMs, baselineMs: rule.baselineMs, groupBy: rule.groupBy, pathPrefixSegments: rule.pathPrefixSegments, capacity: opts.capacity, trackBaseline: rule.usesBaseline, tracksAllRequests: rule.tracksAllRequests,
+      table: new KeyTable({ bucketMs: opts.bucketMs, windowMs: rule.windowMs, aheadMs: opts.allowedLatenessMs + opts.settleMs, baselineMs: rule.baselineMs, groupBy: rule.groupBy, pathPrefixSegments: rule.pathPrefixSegments, capacity: opts.capacity, trackBaseline: rule.usesBaseline, tracksAllRequests: rule.tracksAllRequests, countsAuthFailures: rule.usesReasons,
         promoteAt: rule.minCount >= 2 && !rule.tracksAllRequests ? 2 : 1 }),
     }));
     this.settler = new ChallengeSettler(opts.settleMs);
+  }
+
+  /** An error-log authentication failure, in event time like any access event. */
+  addAuthFailure(a: AuthFailureEvent): void {
+    const bucket = Math.floor(a.time / this.opts.bucketMs);
+    if (this.nextBucket === null) this.nextBucket = bucket;
+    if (bucket < this.nextBucket) {
+      this.stats.late++;
+      return;
+    }
+    this.stats.authFailures++;
+    if (a.time > this.maxTime) this.maxTime = a.time;
+    for (const { rule, table } of this.runtimes) if (rule.acceptsAuthFailure(a)) table.addAuthFailure(a, bucket);
+    this.advance(this.maxTime - this.opts.allowedLatenessMs);
   }
 
   /** Largest number of keys held by any rule table (for memory tests and metrics). */
@@ -296,6 +338,8 @@ export class Engine {
       top_ip: a.peak.top.ip[0]?.key ?? '-',
       top_client: a.peak.top.client[0]?.key ?? '-',
       top_user: a.peak.top.user[0]?.key ?? '-',
+      top_reason: topReason(a.peak) ?? '-',
+      password_file: a.peak.details[0] ?? '(not named)',
     };
     for (const [k, v] of Object.entries(st.group)) values[`group.${k}`] = v;
     return {
@@ -315,6 +359,7 @@ export class Engine {
       likely_cause: renderTemplate(rule.likelyCause, values),
       checks: rule.checks.map((c) => renderTemplate(c, values)),
       samples: a.samples.slice(0, 5),
+      reasons: reasonsOf(a.peak, a.peakMetrics),
       approximate: a.approximate,
       open,
     };

@@ -1,5 +1,6 @@
 /** What the engine reports: one incident per (rule, group key) firing period. */
 import type { Kind, Metric, Severity } from './schema';
+import type { AuthReason } from '../parse/errorlog';
 
 export interface Incident {
   rule: string;
@@ -22,6 +23,8 @@ export interface Incident {
   likely_cause: string;
   checks: string[];
   samples: string[];
+  /** Why, from error logs read alongside (joined by group key and window), most frequent first. */
+  reasons: Array<{ reason: AuthReason; count: number; text: string }>;
   /** Counts are estimates (key table evictions or HyperLogLog past the exact limit). */
   approximate: boolean;
   /** Still firing when the input ended. */

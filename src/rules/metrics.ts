@@ -2,6 +2,7 @@
 import type { WindowFigures } from '../aggregate/table';
 import type { CompiledRule } from './compile';
 import type { Metric } from './schema';
+import { AUTH_REASONS } from '../parse/errorlog';
 
 /** Floor under the baseline failure rate (per minute): a quiet baseline must not make 3 failures look like a 300× spike. */
 export const BASELINE_RATE_FLOOR_PER_MIN = 0.2;
@@ -12,7 +13,11 @@ export function computeMetrics(f: WindowFigures, rule: CompiledRule, baselineSpa
   const baselineRatio = f.baselineTotal > 0 ? f.baselineCount / f.baselineTotal : 0;
   const ratePerMin = f.count / windowMin;
   const baselineRate = f.baselineCount / (baselineSpanMs / 60_000);
+  const reasons = {} as Record<`reason.${(typeof AUTH_REASONS)[number]}`, number>;
+  for (const r of AUTH_REASONS) reasons[`reason.${r}`] = f.reasons[r] ?? 0;
   return {
+    ...reasons,
+    auth_failures: f.authFailures,
     count: f.count,
     total: f.total,
     ratio,

@@ -4,14 +4,18 @@
  */
 import { z } from 'zod';
 import { DIMENSIONS } from '../aggregate/keys';
+import { AUTH_REASONS, type AuthReason } from '../parse/errorlog';
 
 export const METRICS = [
   'count', 'total', 'ratio', 'answered', 'success',
   'distinct_ips', 'distinct_users', 'distinct_paths', 'distinct_clients',
   'attempts_per_ip', 'rate_per_min', 'span', 'had_success_before', 'previously_ok_share',
   'baseline_total', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor',
+  // From error logs read alongside: authentication failures by the reason the server gave.
+  'auth_failures', ...AUTH_REASONS.map((r) => `reason.${r}` as const),
 ] as const;
 export type Metric = (typeof METRICS)[number];
+export type ReasonMetric = `reason.${AuthReason}`;
 
 export const KINDS = ['attack', 'misconfiguration', 'anomaly'] as const;
 export type Kind = (typeof KINDS)[number];

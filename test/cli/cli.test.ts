@@ -132,13 +132,17 @@ describe('usage errors exit 2 with one line', () => {
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
   });
 
-  test('an error log passed as an access log', () => {
+  test('an error log is recognized as one and read for its auth failures', () => {
     const dir = tempDir();
     const file = path.join(dir, 'error.log');
     writeFileSync(file, readFileSync(path.join(ROOT, '..', 'shared', 'corpus', 'mixed', 'crowdsec-nginx-http-generic-bf__nginx-http-generic-bf.log')));
-    const r = run(['report', file]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error\.log: this looks like an Nginx error log/);
+    const r = run(['report', file, '--output', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('error.log: detected format nginx_error');
+    const report = JSON.parse(r.stdout);
+    // CrowdSec's fixture: 16 "user not found" error lines followed by 6 access-log lines.
+    expect(report.sources[0]).toMatchObject({ format: 'nginx_error', parsed: 16, malformed: 6 });
+    expect(report.errorLog).toEqual({ authFailures: 16, byReason: { user_not_found: 16 }, passwordFiles: [] });
   });
 });
 

@@ -23,7 +23,7 @@ const GOOD = `rules:
 describe('rule files', () => {
   test('the bundled rules load, and rules/schema.json is what `rules schema` prints', async () => {
     const set = await loadRules(path.join(ROOT, 'rules'));
-    expect(set.rules.map((r) => r.id).sort()).toEqual(['auth-401-spike', 'auth-broken-on-path', 'brute-force', 'credential-stuffing', 'scanner', 'stale-credential']);
+    expect(set.rules.map((r) => r.id).sort()).toEqual(['auth-401-spike', 'auth-broken-on-path', 'brute-force', 'credential-stuffing', 'password-file-unreadable', 'scanner', 'stale-credential']);
     expect(JSON.parse(readFileSync(path.join(ROOT, 'rules', 'schema.json'), 'utf8'))).toEqual(ruleFileJsonSchema());
   });
 
@@ -51,7 +51,7 @@ describe('rule files', () => {
     expect(r.stderr).toMatch(/b\.yaml.*rule "ok": id: duplicate id/);
     const ok = spawnSync(process.execPath, [CLI, 'rules', 'check'], { encoding: 'utf8' });
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toMatch(/^6 rules OK in 3 files/);
+    expect(ok.stdout).toMatch(/^7 rules OK in 3 files/);
   });
 
   test('templates insert values and never execute them', () => {

@@ -120,6 +120,9 @@ export class Engine {
   private nextBucket: number | null = null;
   private closing = 0;
   private readonly incidents: Incident[] = [];
+  /** Error-log failures waiting for their bucket to close before they are attached as evidence. */
+  private pendingEvidence: AuthFailureEvent[] = [];
+  private evidenceHead = 0;
   readonly stats: EngineStats = { events: 0, late: 0, settledEarly: 0, answered401: 0, failed401: 0, evictions: 0, authFailures: 0 };
 
   constructor(
@@ -145,8 +148,23 @@ export class Engine {
     }
     this.stats.authFailures++;
     if (a.time > this.maxTime) this.maxTime = a.time;
-    for (const { rule, table } of this.runtimes) if (rule.acceptsAuthFailure(a)) table.addAuthFailure(a, bucket);
+    // Rules that read reasons take the failure now (it may create their key). For the others it is
+    // evidence for a key the access log creates, after its 401s are settled: attach it at bucket close.
+    for (const { rule, table } of this.runtimes) if (rule.usesReasons && rule.acceptsAuthFailure(a)) table.addAuthFailure(a, bucket);
+    this.pendingEvidence.push(a);
     this.advance(this.maxTime - this.opts.allowedLatenessMs);
+  }
+
+  private attachEvidence(before: number): void {
+    while (this.evidenceHead < this.pendingEvidence.length && (this.pendingEvidence[this.evidenceHead] as AuthFailureEvent).time < before) {
+      const a = this.pendingEvidence[this.evidenceHead++] as AuthFailureEvent;
+      const bucket = Math.floor(a.time / this.opts.bucketMs);
+      for (const { rule, table } of this.runtimes) if (!rule.usesReasons && rule.acceptsAuthFailure(a)) table.addAuthFailure(a, bucket);
+    }
+    if (this.evidenceHead > 4096 && this.evidenceHead * 2 > this.pendingEvidence.length) {
+      this.pendingEvidence = this.pendingEvidence.slice(this.evidenceHead);
+      this.evidenceHead = 0;
+    }
   }
 
   /** Largest number of keys held by any rule table (for memory tests and metrics). */
@@ -217,7 +235,7 @@ export class Engine {
   }
 
   private get idle(): boolean {
-    return this.settler.held === 0 && this.runtimes.every((r) => r.table.live.size === 0);
+    return this.settler.held === 0 && this.evidenceHead === this.pendingEvidence.length && this.runtimes.every((r) => r.table.live.size === 0);
   }
 
   private advance(watermark: number): void {
@@ -238,6 +256,7 @@ export class Engine {
     this.closing = k;
     const end = (k + 1) * this.opts.bucketMs;
     this.settler.releaseBefore(end, this.release);
+    this.attachEvidence(end);
     for (const rt of this.runtimes) {
       for (const st of rt.table.live) this.evaluate(rt, st, k, end);
       if (k % 360 === 0) rt.table.expireIdle(k);

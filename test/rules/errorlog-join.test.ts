@@ -11,7 +11,6 @@ import { ROOT, tempDir } from '../support/paths';
 
 const OFFSET = 60; // the site logs in +01:00; its error log in the same local time, without a zone
 const T0 = Date.UTC(2026, 9, 5, 6, 0, 0);
-const M = 60_000;
 let rules: RuleSet;
 beforeAll(async () => {
   rules = await loadRules(path.join(ROOT, 'rules'));

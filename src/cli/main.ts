@@ -21,6 +21,8 @@ export const BUNDLED_RULES = path.resolve(__dirname, '..', '..', 'rules');
 
 const positiveInt = z.coerce.number().int().positive();
 
+const WatchOptionsSchema = z.object({ config: z.string().min(1), fromStart: z.boolean().optional(), metrics: z.string().optional() });
+
 const ParseOptionsSchema = z.object({ format: FormatSpecSchema, maxLineBytes: positiveInt });
 const ReportOptionsSchema = z.object({
   format: FormatSpecSchema,
@@ -138,6 +140,25 @@ export function buildProgram(): Command {
           : renderText(report, { color: opts.out === undefined && process.stdout.isTTY === true && !('NO_COLOR' in process.env), width: process.stdout.columns ?? 100 }) + '\n';
       await writeOutput(text, opts.out);
       if (report.analysis && report.analysis.late > 0) say(`${report.analysis.late} events arrived more than 60 s behind newer ones and were counted as late, not analysed (inputs overlapping in time?)`);
+    });
+
+  program
+    .command('watch')
+    .description('follow logs as a daemon (rotation, restarts, checkpoints) and send alerts')
+    .requiredOption('-c, --config <file>', 'authwatch.yaml')
+    .option('--from-start', 'with no checkpoint, read existing files from their beginning (default: from their end)')
+    .option('--metrics <host:port>', 'serve /healthz and Prometheus /metrics, e.g. 127.0.0.1:9464 (port 0: any free port, logged)')
+    .action(async (raw: unknown) => {
+      const opts = validated(WatchOptionsSchema, raw);
+      const m = opts.metrics === undefined ? undefined : /^(.*):(\d+)$/.exec(opts.metrics);
+      if (opts.metrics !== undefined && !m) throw new UsageError(`--metrics: expected host:port, e.g. 127.0.0.1:9464`);
+      const { WatchDaemon } = await import('../daemon/watch');
+      await new WatchDaemon({
+        configFile: opts.config,
+        bundledRules: BUNDLED_RULES,
+        fromStart: opts.fromStart === true,
+        metrics: m ? { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]) } : undefined,
+      }).start();
     });
 
   const rules = program.command('rules').description('check or describe rule files');

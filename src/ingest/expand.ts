@@ -44,6 +44,16 @@ async function walk(dir: string, depth: number, out: string[]): Promise<void> {
   }
 }
 
+/** Files a pattern matches now (none is not an error: a follower waits for them). A plain path is itself. */
+export async function matchFiles(pattern: string): Promise<string[]> {
+  const scan = picomatch.scan(pattern);
+  if (!scan.isGlob) return [pattern];
+  const matcher = picomatch(pattern, { dot: false });
+  const found: string[] = [];
+  await walk(scan.base === '' ? '.' : scan.base, 0, found);
+  return found.filter((f) => matcher(f)).sort(rotationOrder);
+}
+
 export async function expandInputs(inputs: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const input of inputs) {

@@ -27,10 +27,18 @@ export class LineSplitter {
   constructor(
     private readonly sink: LineSink,
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
-  ) {}
+    firstLineNo = 1,
+  ) {
+    this.lineNo = firstLineNo - 1;
+  }
 
   get linesSeen(): number {
     return this.lineNo;
+  }
+
+  /** Bytes of an incomplete last line held back: a tailer's checkpoint is its read position minus these. */
+  get heldBytes(): number {
+    return this.pendingBytes;
   }
 
   push(chunk: Buffer): void {

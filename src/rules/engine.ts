@@ -167,6 +167,29 @@ export class Engine {
     }
   }
 
+  /**
+   * For a live tail: when no event has arrived for a while, event time moves on with the wall clock,
+   * so windows close, alerts fire or resolve, although the log is quiet. `eventTime` is the newest
+   * event time plus the wall time since it arrived.
+   */
+  advanceIdle(eventTime: number): void {
+    if (!Number.isFinite(this.maxTime) || eventTime <= this.maxTime) return;
+    this.settler.releaseBefore(eventTime - this.opts.settleMs, this.release);
+    this.advance(eventTime - this.opts.allowedLatenessMs);
+  }
+
+  /** Newest event time seen (−Infinity before the first). */
+  get newestEventTime(): number {
+    return this.maxTime;
+  }
+
+  /** Alerts currently firing (for metrics). */
+  get firingCount(): number {
+    let n = 0;
+    for (const { table } of this.runtimes) for (const st of table.live) if ((st.alert as AlertState | null)?.state === 'firing') n++;
+    return n;
+  }
+
   /** Largest number of keys held by any rule table (for memory tests and metrics). */
   get maxTableSize(): number {
     return Math.max(0, ...this.runtimes.map((r) => r.table.keys.size));

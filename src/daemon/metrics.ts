@@ -1,0 +1,49 @@
+/** Prometheus /metrics and /healthz on a loopback port, for the daemon. */
+import http from 'node:http';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class DaemonMetrics {
+  readonly registry = new Registry();
+  readonly linesRead = new Counter({ name: 'authwatch_lines_read_total', help: 'Lines read, per input file', labelNames: ['input'], registers: [this.registry] });
+  readonly linesParsed = new Counter({ name: 'authwatch_lines_parsed_total', help: 'Lines parsed into events, per input file', labelNames: ['input'], registers: [this.registry] });
+  readonly linesMalformed = new Counter({ name: 'authwatch_lines_malformed_total', help: 'Lines that did not parse, per input file', labelNames: ['input'], registers: [this.registry] });
+  readonly authFailures = new Counter({ name: 'authwatch_auth_failures_total', help: 'Error-log authentication failures, per input file', labelNames: ['input'], registers: [this.registry] });
+  readonly eventsLate = new Gauge({ name: 'authwatch_events_late', help: 'Events older than the watermark since start (counted, not analysed)', registers: [this.registry] });
+  readonly alertsFiring = new Gauge({ name: 'authwatch_alerts_firing', help: 'Alerts currently firing', registers: [this.registry] });
+  readonly lagBytes = new Gauge({ name: 'authwatch_input_lag_bytes', help: 'Bytes behind the end of each followed file', labelNames: ['input'], registers: [this.registry] });
+  readonly checkpointAge = new Gauge({ name: 'authwatch_checkpoint_age_seconds', help: 'Seconds since the last checkpoint was written', registers: [this.registry] });
+  lastCheckpoint = Date.now();
+  private server: http.Server | null = null;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'authwatch_' });
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    this.server = http.createServer((req, res) => {
+      if (req.url === '/healthz') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        return;
+      }
+      if (req.url === '/metrics') {
+        this.checkpointAge.set((Date.now() - this.lastCheckpoint) / 1000);
+        this.registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+          (e: Error) => res.writeHead(500).end(e.message),
+        );
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(port, host, () => resolve());
+    });
+    const addr = this.server.address();
+    return typeof addr === 'object' && addr ? addr.port : port;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

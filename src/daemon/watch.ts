@@ -1,0 +1,336 @@
+/**
+ * authwatch watch: follow → parse → aggregate → rules → outputs, as a daemon.
+ * Checkpoints (offsets and counters in one atomic file) make a restart, even after kill -9,
+ * resume without losing or double-counting a line; the firing set in the same file keeps an
+ * incident from being announced twice.
+ */
+import { watch as fsWatch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import picomatch from 'picomatch';
+import ipaddr from 'ipaddr.js';
+import { isIP } from 'node:net';
+import { loadConfig, type Config } from '../config/schema';
+import { loadRules, RuleLoadError, type RuleSet } from '../rules/load';
+import { Engine, DEFAULT_ENGINE_OPTIONS, type AlertTransition } from '../rules/engine';
+import { durationMs } from '../rules/compile';
+import { applyInhibition } from '../rules/inhibit';
+import type { Incident } from '../rules/incident';
+import { Follower, type StartAt } from '../ingest/follow';
+import { matchFiles } from '../ingest/expand';
+import { DEFAULT_MAX_LINE_BYTES } from '../ingest/lines';
+import { detectFormat, isCommentOrBlank, resolveFormat, type ResolvedFormat } from '../parse/formats';
+import { isParseFailure, type LogEvent } from '../parse/event';
+import { parseErrorLogLine } from '../parse/errorlog';
+import { StateStore, type State, type InputCounters } from './state';
+import { DaemonMetrics } from './metrics';
+import { makeOutput, type Alert, type Output } from './outputs';
+
+export interface WatchOptions {
+  configFile: string;
+  bundledRules: string;
+  fromStart: boolean;
+  metrics?: { host: string; port: number };
+}
+
+/** Per followed file: its format (detected from its first lines) and counters. */
+class InputState {
+  format: ResolvedFormat | null = null;
+  held: Array<[string, number]> = [];
+  counters: InputCounters;
+  constructor(
+    readonly spec: string,
+    counters: InputCounters | undefined,
+  ) {
+    this.counters = counters ?? { read: 0, parsed: 0, malformed: 0, authFailures: 0 };
+  }
+}
+
+function cidrMatcher(cidrs: string[] | undefined): (ip: string) => boolean {
+  const ranges = (cidrs ?? []).map((c) => ipaddr.parseCIDR(c));
+  if (ranges.length === 0) return () => false;
+  return (ip) => {
+    if (!isIP(ip)) return false;
+    const a = ipaddr.process(ip);
+    return ranges.some(([r, bits]) => a.kind() === r.kind() && a.match(r, bits));
+  };
+}
+
+export class WatchDaemon {
+  private log: Logger = pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd: 2, sync: true }));
+  private config!: Config;
+  private rules!: RuleSet;
+  private engine!: Engine;
+  private outputs: Output[] = [];
+  private store!: StateStore;
+  private state!: State;
+  private readonly followers = new Map<string, Follower>();
+  private readonly inputs = new Map<string, InputState>();
+  private readonly metrics = new DaemonMetrics();
+  private watchers: FSWatcher[] = [];
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private lastLineWall = Date.now();
+  private isIgnoredIp: (ip: string) => boolean = () => false;
+  private isIgnoredAgent: (ua: string) => boolean = () => false;
+  private isTrustedProxy: (ip: string) => boolean = () => false;
+  private readonly firing = new Map<string, Incident>();
+  private dirty = false;
+
+  constructor(private readonly opts: WatchOptions) {}
+
+  private async loadAll(): Promise<{ config: Config; rules: RuleSet }> {
+    const config = await loadConfig(this.opts.configFile);
+    const rules = await loadRules(config.rules ?? this.opts.bundledRules);
+    return { config, rules };
+  }
+
+  private apply(config: Config, rules: RuleSet): void {
+    this.config = config;
+    this.rules = rules;
+    this.engine = new Engine(rules.rules, DEFAULT_ENGINE_OPTIONS, (t) => this.onTransition(t));
+    this.outputs = (config.outputs ?? [{ type: 'stdout' as const }]).map((o) => makeOutput(o, (msg) => this.log.error({ output: o.type }, msg)));
+    this.isIgnoredIp = cidrMatcher(config.ignore?.cidrs);
+    const agents = config.ignore?.user_agents;
+    this.isIgnoredAgent = agents?.length ? picomatch(agents, { nocase: true }) : () => false;
+    this.isTrustedProxy = cidrMatcher(config.trusted_proxies);
+  }
+
+  async start(): Promise<void> {
+    const { config, rules } = await this.loadAll();
+    this.store = new StateStore(config.state_dir);
+    await this.store.init();
+    this.state = await this.store.load((m) => this.log.warn(m));
+    this.apply(config, rules);
+    for (const [fp, f] of Object.entries(this.state.firing)) this.log.info({ fingerprint: fp, firedAt: f.firedAt }, 'alert was firing before the restart: it will not be announced again');
+    if (this.opts.metrics) {
+      const port = await this.metrics.listen(this.opts.metrics.host, this.opts.metrics.port);
+      this.log.info({ host: this.opts.metrics.host, port }, 'metrics listening');
+    }
+    this.log.info({ inputs: config.inputs.map((i) => i.path), rules: rules.rules.map((r) => r.id), stateDir: config.state_dir }, 'authwatch watch started');
+    process.on('SIGHUP', () => void this.reload());
+    process.on('SIGTERM', () => this.stop('SIGTERM'));
+    process.on('SIGINT', () => this.stop('SIGINT'));
+    await this.run();
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      const { config, rules } = await this.loadAll();
+      this.apply(config, rules);
+      this.watchDirectories();
+      this.log.info({ rules: rules.rules.map((r) => r.id) }, 'SIGHUP: configuration and rules reloaded');
+    } catch (e) {
+      const detail = e instanceof RuleLoadError ? e.problems.map((p) => `${p.file}:${p.line}: ${p.ruleId ?? ''} ${p.field}: ${p.message}`) : [(e as Error).message];
+      this.log.error({ problems: detail }, 'SIGHUP: the new configuration or rules are invalid; still running the previous ones');
+    }
+  }
+
+  private stop(signal: string): void {
+    if (this.stopping) return;
+    this.log.info({ signal }, 'stopping: reading what is left, then checkpointing');
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  private watchDirectories(): void {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    const dirs = new Set(this.config.inputs.map((i) => path.dirname(picomatch.scan(i.path).isGlob ? picomatch.scan(i.path).base || '.' : i.path)));
+    for (const dir of dirs) {
+      try {
+        // inotify only wakes the poller sooner; polling alone is correct.
+        this.watchers.push(fsWatch(dir, { persistent: false }, () => this.wake?.()));
+      } catch {
+        /* a missing directory is reported by its follower */
+      }
+    }
+  }
+
+  private async discover(startAt: StartAt): Promise<void> {
+    for (const input of this.config.inputs) {
+      for (const file of await matchFiles(input.path)) {
+        if (this.followers.has(file)) continue;
+        const st = new InputState(input.format ?? 'auto', this.state.counters[file]);
+        if (st.spec !== 'auto') st.format = resolveFormat(st.spec);
+        this.inputs.set(file, st);
+        const resume = this.state.files[file] ?? null;
+        this.followers.set(
+          file,
+          new Follower(file, {
+            line: (t, n) => this.onLine(file, st, t, n),
+            overflow: (_h, n, len) => {
+              st.counters.read++;
+              st.counters.malformed++;
+              this.metrics.linesRead.inc({ input: file });
+              this.metrics.linesMalformed.inc({ input: file });
+              this.log.warn({ input: file, line: n, bytes: len }, 'line over the length limit: counted as malformed');
+            },
+            notice: (level, msg, fields) => this.log[level](fields, msg),
+          }, resume ? 'start' : startAt, resume, DEFAULT_MAX_LINE_BYTES),
+        );
+        // Counters restored from the checkpoint: totals stay exact across restarts.
+        this.metrics.linesRead.inc({ input: file }, st.counters.read);
+        this.metrics.linesParsed.inc({ input: file }, st.counters.parsed);
+        this.metrics.linesMalformed.inc({ input: file }, st.counters.malformed);
+        this.metrics.authFailures.inc({ input: file }, st.counters.authFailures);
+      }
+    }
+  }
+
+  private onLine(file: string, st: InputState, text: string, lineNo: number): void {
+    this.lastLineWall = Date.now();
+    this.dirty = true;
+    st.counters.read++;
+    this.metrics.linesRead.inc({ input: file });
+    if (!st.format) {
+      st.held.push([text, lineNo]);
+      if (st.held.filter(([t]) => !isCommentOrBlank(t)).length >= 20) this.detect(file, st);
+      return;
+    }
+    this.handle(file, st, st.format, text, lineNo);
+  }
+
+  private detect(file: string, st: InputState): void {
+    const d = detectFormat(file, st.held.map(([t]) => t));
+    if (!d.ok) {
+      this.log.error({ input: file }, `${d.message}; its lines are counted as malformed`);
+      st.format = { name: 'combined', kind: 'access', parse: () => ({ reason: 'unknown format (see the log)' }) };
+    } else {
+      st.format = d.format;
+      this.log.info({ input: file, format: d.format.name }, 'detected format');
+    }
+    const held = st.held;
+    st.held = [];
+    for (const [t, n] of held) this.handle(file, st, st.format, t, n);
+  }
+
+  private handle(file: string, st: InputState, fmt: ResolvedFormat, text: string, lineNo: number): void {
+    if (isCommentOrBlank(text)) return;
+    if (fmt.kind === 'error') {
+      const r = parseErrorLogLine(text, file, lineNo, this.errorLogOffset());
+      if ('kind' in r) {
+        st.counters.parsed++;
+        this.metrics.linesParsed.inc({ input: file });
+        if (r.kind === 'auth_failure') {
+          st.counters.authFailures++;
+          this.metrics.authFailures.inc({ input: file });
+          if (!this.isIgnoredIp(r.ip)) this.engine.addAuthFailure(r);
+        }
+      } else this.malformed(file, st, lineNo, r.reason);
+      return;
+    }
+    const r = fmt.parse(text, file, lineNo);
+    if (isParseFailure(r)) return this.malformed(file, st, lineNo, r.reason);
+    st.counters.parsed++;
+    this.metrics.linesParsed.inc({ input: file });
+    this.trustProxy(r);
+    if (this.isIgnoredIp(r.ip) || (r.userAgent !== '' && this.isIgnoredAgent(r.userAgent))) return;
+    this.engine.add(r);
+  }
+
+  /** Error logs have no zone: a daemon runs beside its web server, so they are in this machine's local time. */
+  private errorLogOffset(): number {
+    return -new Date().getTimezoneOffset();
+  }
+
+  /** Behind a trusted proxy, the client is the last address in X-Forwarded-For that is not a trusted proxy. */
+  private trustProxy(e: LogEvent): void {
+    if (e.forwardedFor === '' || !this.isTrustedProxy(e.ip)) return;
+    const hops = e.forwardedFor.split(',').map((s) => s.trim()).filter((s) => isIP(s) !== 0);
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i] as string;
+      if (!this.isTrustedProxy(hop)) {
+        e.ip = hop;
+        return;
+      }
+    }
+  }
+
+  private malformed(file: string, st: InputState, lineNo: number, reason: string): void {
+    st.counters.malformed++;
+    this.metrics.linesMalformed.inc({ input: file });
+    if (st.counters.malformed <= 20 || st.counters.malformed % 1000 === 0) this.log.warn({ input: file, line: lineNo, reason, malformedSoFar: st.counters.malformed }, 'malformed line');
+  }
+
+  private onTransition(t: AlertTransition): void {
+    const inc = t.incident;
+    if (t.status === 'firing') {
+      const { inhibited } = applyInhibition([...this.firing.values(), inc], this.rules.inhibit);
+      if (inhibited.some((x) => x.incident === inc)) {
+        this.log.info({ fingerprint: inc.fingerprint }, 'alert inhibited: a firing alert explains it');
+        return;
+      }
+      this.firing.set(inc.fingerprint, inc);
+      if (this.state.firing[inc.fingerprint]) {
+        this.log.info({ fingerprint: inc.fingerprint }, 'alert still firing after a restart: not announced again');
+        return;
+      }
+      this.state.firing[inc.fingerprint] = { firedAt: inc.firedAt, start: inc.start };
+    } else {
+      if (!this.firing.has(inc.fingerprint) && !this.state.firing[inc.fingerprint]) return; // was inhibited
+      this.firing.delete(inc.fingerprint);
+      delete this.state.firing[inc.fingerprint];
+    }
+    this.dirty = true;
+    const alert: Alert = { ...inc, status: t.status };
+    this.log.info({ fingerprint: inc.fingerprint, status: t.status, rule: inc.rule }, inc.summary);
+    for (const o of this.outputs) void o.send(alert).catch((e: Error) => this.log.error({ error: e.message }, 'output failed'));
+  }
+
+  private async checkpoint(): Promise<void> {
+    for (const [file, f] of this.followers) {
+      const cp = f.checkpoint();
+      if (cp) this.state.files[file] = cp;
+      this.state.counters[file] = (this.inputs.get(file) as InputState).counters;
+    }
+    await this.store.save(this.state);
+    this.metrics.lastCheckpoint = Date.now();
+    this.dirty = false;
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = durationMs(this.config.poll_interval ?? '250ms');
+    const checkpointMs = durationMs(this.config.checkpoint_interval ?? '2s');
+    await this.discover(this.opts.fromStart ? 'start' : 'end');
+    this.watchDirectories();
+    let lastCheckpoint = 0;
+    let lastDiscover = Date.now();
+    for (;;) {
+      for (const [file, f] of this.followers) {
+        await f.poll();
+        this.metrics.lagBytes.set({ input: file }, f.lagBytes);
+        const st = this.inputs.get(file) as InputState;
+        // A file that gave fewer lines than the detection sample: detect from what there is.
+        if (!st.format && st.held.some(([t]) => !isCommentOrBlank(t)) && Date.now() - this.lastLineWall > pollMs) this.detect(file, st);
+      }
+      const idle = Date.now() - this.lastLineWall;
+      if (idle > pollMs) this.engine.advanceIdle(this.engine.newestEventTime + idle);
+      this.metrics.eventsLate.set(this.engine.stats.late);
+      this.metrics.alertsFiring.set(this.firing.size);
+      if (Date.now() - lastDiscover > 1000) {
+        await this.discover('start');
+        lastDiscover = Date.now();
+      }
+      if (this.stopping) break;
+      if (this.dirty && Date.now() - lastCheckpoint >= checkpointMs) {
+        await this.checkpoint();
+        lastCheckpoint = Date.now();
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+    for (const f of this.followers.values()) await f.poll();
+    await this.checkpoint();
+    for (const f of this.followers.values()) await f.close();
+    for (const w of this.watchers) w.close();
+    await this.metrics.close();
+    this.log.info('stopped after a final checkpoint');
+  }
+}

@@ -75,6 +75,7 @@ export class WatchDaemon {
   private isIgnoredAgent: (ua: string) => boolean = () => false;
   private isTrustedProxy: (ip: string) => boolean = () => false;
   private readonly firing = new Map<string, Incident>();
+  private pendingAlerts: Alert[] = [];
   private dirty = false;
 
   constructor(private readonly opts: WatchOptions) {}
@@ -273,9 +274,20 @@ export class WatchDaemon {
       delete this.state.firing[inc.fingerprint];
     }
     this.dirty = true;
-    const alert: Alert = { ...inc, status: t.status };
-    this.log.info({ fingerprint: inc.fingerprint, status: t.status, rule: inc.rule }, inc.summary);
-    for (const o of this.outputs) void o.send(alert).catch((e: Error) => this.log.error({ error: e.message }, 'output failed'));
+    this.pendingAlerts.push({ ...inc, status: t.status });
+  }
+
+  /** Delivers queued alerts, then checkpoints at once so the firing set on disk matches what was sent. */
+  private async deliver(): Promise<boolean> {
+    if (this.pendingAlerts.length === 0) return false;
+    const alerts = this.pendingAlerts;
+    this.pendingAlerts = [];
+    for (const alert of alerts) {
+      this.log.info({ fingerprint: alert.fingerprint, status: alert.status, rule: alert.rule }, alert.summary);
+      await Promise.all(this.outputs.map((o) => o.send(alert).catch((e: Error) => this.log.error({ error: e.message }, 'output failed'))));
+    }
+    await this.checkpoint();
+    return true;
   }
 
   private async checkpoint(): Promise<void> {
@@ -306,6 +318,7 @@ export class WatchDaemon {
       }
       const idle = Date.now() - this.lastLineWall;
       if (idle > pollMs) this.engine.advanceIdle(this.engine.newestEventTime + idle);
+      if (await this.deliver()) lastCheckpoint = Date.now();
       this.metrics.eventsLate.set(this.engine.stats.late);
       this.metrics.alertsFiring.set(this.firing.size);
       if (Date.now() - lastDiscover > 1000) {
@@ -327,6 +340,7 @@ export class WatchDaemon {
       this.wake = null;
     }
     for (const f of this.followers.values()) await f.poll();
+    await this.deliver();
     await this.checkpoint();
     for (const f of this.followers.values()) await f.close();
     for (const w of this.watchers) w.close();

@@ -224,7 +224,10 @@ export class Follower {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') this.report('error', `cannot stat ${this.path}: ${code}; retrying`, {});
-      else if (this.current === null) this.report('warn', `${this.path} does not exist (yet); waiting for it`, {});
+      else if (this.current === null) {
+        this.report('warn', `${this.path} does not exist (yet); waiting for it`, {});
+        this.startAt = 'start'; // when it appears, all of it is new
+      }
     }
     const cur = this.current;
     if (cur) {

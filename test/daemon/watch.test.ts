@@ -1,0 +1,166 @@
+/**
+ * `authwatch watch` as a real process over real files: appends, rename rotation, copytruncate,
+ * gzip of a rotated file, delete and recreate, a new file matching the glob; kill -9 in the middle
+ * of a burst; SIGHUP with a broken rule file; missing and unreadable inputs. After each step the
+ * lines the daemon has read (from /metrics) equal the lines written, no more, no less.
+ */
+import { appendFileSync, writeFileSync, renameSync, truncateSync, copyFileSync, unlinkSync, readFileSync, existsSync, mkdirSync, cpSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { render, type SynthRequest } from '../../src/synth/traffic';
+import { ROOT, tempDir } from '../support/paths';
+import { killDaemons, startDaemon, total, waitFor, type Daemon } from '../support/daemon';
+
+jest.setTimeout(120_000);
+afterEach(killDaemons);
+
+let seq = 0;
+/** `n` combined lines, timestamps `agoSec` seconds before now, one second apart. */
+function lines(n: number, over: Partial<SynthRequest> = {}, agoSec = 600): string {
+  const now = Date.now();
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    seq++;
+    out.push(render({ time: now - agoSec * 1000 + i * 1000, ip: `192.0.2.${(seq % 200) + 1}`, user: '-', method: 'GET', target: `/p/${seq}`, status: 200, bytes: 10, referer: '-', userAgent: 'test-agent', host: 'h', ...over }, 'combined'));
+  }
+  return out.join('\n') + '\n';
+}
+
+function config(dir: string, extra = ''): string {
+  const file = path.join(dir, 'authwatch.yaml');
+  writeFileSync(file, `inputs:\n  - path: ./logs/*.log\nstate_dir: ./state\noutputs:\n  - type: jsonl\n    path: ./alerts.jsonl\npoll_interval: 100ms\ncheckpoint_interval: 200ms\n${extra}`);
+  mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  return file;
+}
+
+async function expectRead(d: Daemon, expected: number): Promise<void> {
+  await waitFor(async () => ((await total(d.port, 'authwatch_lines_read_total')) === expected ? true : undefined), 15_000, () => `lines read ≠ ${expected}\n${d.stderr().slice(-2000)}`);
+  // ...and stays there: nothing read twice a moment later.
+  await new Promise((r) => setTimeout(r, 700));
+  expect(await total(d.port, 'authwatch_lines_read_total')).toBe(expected);
+}
+
+async function stop(d: Daemon): Promise<void> {
+  d.proc.kill('SIGTERM');
+  expect(await d.exited).toBe(0);
+}
+
+test('appends, rename rotation, copytruncate, gzip, delete + recreate, a new file: every line read exactly once', async () => {
+  const dir = tempDir();
+  const cfg = config(dir);
+  const log = path.join(dir, 'logs', 'access.log');
+  writeFileSync(log, lines(30)); // there before the start: skipped (no checkpoint, so start at the end)
+  const d = await startDaemon(cfg);
+  let written = 0;
+  appendFileSync(log, lines(200));
+  await expectRead(d, (written += 200));
+
+  // logrotate `create`: rename, the server still writes a few lines to the old file, then a new one appears.
+  renameSync(log, path.join(dir, 'logs', 'access.log.1'));
+  appendFileSync(path.join(dir, 'logs', 'access.log.1'), lines(50));
+  writeFileSync(log, lines(100));
+  await expectRead(d, (written += 150));
+
+  // copytruncate
+  copyFileSync(log, path.join(dir, 'logs', 'access.log.2'));
+  truncateSync(log, 0);
+  appendFileSync(log, lines(80));
+  await expectRead(d, (written += 80));
+
+  // the rotated file is compressed: nothing to read twice
+  execFileSync('gzip', [path.join(dir, 'logs', 'access.log.1')]);
+  writeFileSync(path.join(dir, 'logs', 'old.log'), readFileSync(path.join(dir, 'logs', 'access.log.1.gz'))); // a .log that is gzip: not followed
+  await expectRead(d, written);
+
+  // deleted and recreated
+  unlinkSync(log);
+  await new Promise((r) => setTimeout(r, 300));
+  writeFileSync(log, lines(60));
+  await expectRead(d, (written += 60));
+
+  // a new file matching the glob is read from its beginning
+  writeFileSync(path.join(dir, 'logs', 'new.log'), lines(40));
+  await expectRead(d, (written += 40));
+  expect(await total(d.port, 'authwatch_lines_malformed_total')).toBe(0);
+  await stop(d);
+  expect(d.stderr()).toContain('stopped after a final checkpoint');
+});
+
+test('kill -9 in the middle of a burst: totals stay exact after the restart, and the incident is alerted once', async () => {
+  const dir = tempDir();
+  const cfg = config(dir);
+  const log = path.join(dir, 'logs', 'access.log');
+  writeFileSync(log, '');
+  const attack = { ip: '203.0.113.7', method: 'POST', target: '/login', status: 401, userAgent: 'python-requests/2.32' };
+  let d = await startDaemon(cfg);
+  let written = 0;
+  appendFileSync(log, lines(100, {}, 900));
+  appendFileSync(log, lines(40, attack, 800));
+  appendFileSync(log, lines(5, {}, 30)); // newer traffic moves the watermark past the burst
+  written += 145;
+  await expectRead(d, written);
+  const alertsFile = path.join(dir, 'alerts.jsonl');
+  await waitFor(() => (existsSync(alertsFile) && readFileSync(alertsFile, 'utf8').includes('"status":"firing"') ? true : undefined), 15_000, () => `no firing alert\n${d.stderr().slice(-1500)}`);
+
+  // The attack goes on; the daemon is killed while the burst is being written.
+  appendFileSync(log, lines(30, attack, 700));
+  d.proc.kill('SIGKILL');
+  await d.exited;
+  appendFileSync(log, lines(30, attack, 650));
+  appendFileSync(log, lines(5, {}, 20));
+  written += 65;
+  d = await startDaemon(cfg);
+  await expectRead(d, written);
+  await new Promise((r) => setTimeout(r, 1500));
+  const firing = readFileSync(alertsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((a) => a.status === 'firing');
+  expect(firing.map((a) => a.fingerprint)).toEqual(['brute-force|203.0.113.7']);
+  expect(d.stderr()).toContain('not announced again');
+  await stop(d);
+});
+
+test('SIGHUP with a broken rule file: the old rules keep working and the error is logged', async () => {
+  const dir = tempDir();
+  cpSync(path.join(ROOT, 'rules'), path.join(dir, 'rules'), { recursive: true });
+  const cfg = config(dir, 'rules: ./rules\n');
+  const log = path.join(dir, 'logs', 'access.log');
+  writeFileSync(log, '');
+  const d = await startDaemon(cfg);
+  appendFileSync(path.join(dir, 'rules', 'attacks.yaml'), '\n  - id: broken\n    kind: nonsense\n');
+  d.proc.kill('SIGHUP');
+  await waitFor(() => (d.stderr().includes('SIGHUP: the new configuration or rules are invalid') ? true : undefined), 10_000, () => d.stderr());
+  expect(d.stderr()).toMatch(/attacks\.yaml.*kind/);
+  appendFileSync(log, lines(40, { ip: '203.0.113.9', method: 'POST', target: '/login', status: 401 }, 800) + lines(3, {}, 10));
+  const alertsFile = path.join(dir, 'alerts.jsonl');
+  await waitFor(() => (existsSync(alertsFile) && readFileSync(alertsFile, 'utf8').includes('brute-force|203.0.113.9') ? true : undefined), 15_000, () => d.stderr().slice(-1500));
+  await stop(d);
+});
+
+test('a missing input and a directory in place of a file are logged and retried; the other input keeps going', async () => {
+  const dir = tempDir();
+  const cfg = path.join(dir, 'authwatch.yaml');
+  mkdirSync(path.join(dir, 'logs', 'dir.log'), { recursive: true });
+  writeFileSync(cfg, 'inputs:\n  - path: ./logs/missing.log\n  - path: ./logs/dir.log\n  - path: ./logs/ok.log\nstate_dir: ./state\npoll_interval: 100ms\ncheckpoint_interval: 200ms\noutputs: [{ type: jsonl, path: ./alerts.jsonl }]\n');
+  writeFileSync(path.join(dir, 'logs', 'ok.log'), '');
+  const d = await startDaemon(cfg);
+  appendFileSync(path.join(dir, 'logs', 'ok.log'), lines(25));
+  await expectRead(d, 25);
+  expect(d.stderr()).toMatch(/missing\.log does not exist \(yet\); waiting for it/);
+  expect(d.stderr()).toMatch(/dir\.log is not a regular file; retrying/);
+  writeFileSync(path.join(dir, 'logs', 'missing.log'), lines(10));
+  await expectRead(d, 35);
+  await stop(d);
+});
+
+test('a config error names the file, line and field, and exits 2', () => {
+  const dir = tempDir();
+  const cfg = path.join(dir, 'authwatch.yaml');
+  writeFileSync(cfg, 'inputs:\n  - path: ./x.log\n    format: bogus\nstate_dir: ./s\n');
+  let err = '';
+  try {
+    execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'main.js'), 'watch', '-c', cfg], { stdio: 'pipe' });
+  } catch (e) {
+    err = String((e as { stderr: Buffer }).stderr);
+    expect((e as { status: number }).status).toBe(2);
+  }
+  expect(err).toMatch(/authwatch\.yaml:3:\d+: inputs\.0\.format: expected auto/);
+});

@@ -369,6 +369,8 @@ export class Engine {
     // Figures a rule's table does not keep are left out rather than reported as zeros.
     if (!rule.usesBaseline) for (const m of BASELINE_METRICS) delete metrics[m];
     if (!rule.tracksAllRequests) for (const m of REQUEST_METRICS) delete metrics[m];
+    // Without an error log there are no reasons to report.
+    if (a.peak.authFailures === 0 && !rule.usesReasons) for (const m of Object.keys(metrics) as Metric[]) if (m === 'auth_failures' || m.startsWith('reason.')) delete metrics[m];
     const values: Record<string, string | number> = {
       ...metrics,
       count: a.count,

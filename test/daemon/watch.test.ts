@@ -164,3 +164,51 @@ test('a config error names the file, line and field, and exits 2', () => {
   }
   expect(err).toMatch(/authwatch\.yaml:3:\d+: inputs\.0\.format: expected auto/);
 });
+
+test('trusted proxies, ignore lists, --from-start, webhook output with firing and resolved alerts', async () => {
+  const http = await import('node:http');
+  const received: Array<{ status: string; group: Record<string, string>; fingerprint: string }> = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const dir = tempDir();
+    const cfg = path.join(dir, 'authwatch.yaml');
+    const format = `nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for"`;
+    writeFileSync(
+      cfg,
+      `inputs:\n  - path: ./logs/access.log\n    format: '${format}'\nstate_dir: ./state\ntrusted_proxies: [10.0.0.0/8]\n` +
+        `ignore:\n  user_agents: ["kube-probe/*"]\npoll_interval: 100ms\ncheckpoint_interval: 200ms\noutputs:\n  - type: webhook\n    url: http://127.0.0.1:${port}/hook\n`,
+    );
+    mkdirSync(path.join(dir, 'logs'));
+    const viaLb = (n: number, agoSec: number, client: string, ua = 'python-requests/2.32') =>
+      lines(n, { ip: '10.1.2.3', method: 'POST', target: '/login', status: 401, userAgent: ua }, agoSec)
+        .trim()
+        .split('\n')
+        .map((l) => `${l} "${client}, 10.9.9.9"`)
+        .join('\n') + '\n';
+    // Written before the start: read anyway with --from-start.
+    writeFileSync(
+      path.join(dir, 'logs', 'access.log'),
+      viaLb(30, 1500, '198.51.100.77') + viaLb(40, 1400, '198.51.100.88', 'kube-probe/1.29') + lines(3, {}, 5).trim().split('\n').map((l) => `${l} "-"`).join('\n') + '\n',
+    );
+    const d = await startDaemon(cfg, ['--from-start']);
+    await expectRead(d, 73);
+    await waitFor(() => (received.some((a) => a.status === 'resolved') ? true : undefined), 15_000, () => `${JSON.stringify(received)}\n${d.stderr().slice(-1500)}`);
+    // The client behind the trusted load balancer is the one alerted on; the probe is ignored.
+    expect(received.map((a) => [a.status, a.fingerprint])).toEqual([
+      ['firing', 'brute-force|198.51.100.77'],
+      ['resolved', 'brute-force|198.51.100.77'],
+    ]);
+    await stop(d);
+  } finally {
+    server.close();
+  }
+});

@@ -140,14 +140,9 @@ export class Engine {
 
   /** An error-log authentication failure, in event time like any access event. */
   addAuthFailure(a: AuthFailureEvent): void {
-    const bucket = Math.floor(a.time / this.opts.bucketMs);
-    if (this.nextBucket === null) this.nextBucket = bucket;
-    if (bucket < this.nextBucket) {
-      this.stats.late++;
-      return;
-    }
+    const bucket = this.admit(a.time);
+    if (bucket === null) return;
     this.stats.authFailures++;
-    if (a.time > this.maxTime) this.maxTime = a.time;
     // Rules that read reasons take the failure now (it may create their key). For the others it is
     // evidence for a key the access log creates, after its 401s are settled: attach it at bucket close.
     for (const { rule, table } of this.runtimes) if (rule.usesReasons && rule.acceptsAuthFailure(a)) table.addAuthFailure(a, bucket);
@@ -195,15 +190,22 @@ export class Engine {
     return Math.max(0, ...this.runtimes.map((r) => r.table.keys.size));
   }
 
-  add(e: LogEvent): void {
-    const bucket = Math.floor(e.time / this.opts.bucketMs);
+  /** An event's bucket, or null when it is older than the watermark (counted as late, not analysed). */
+  private admit(time: number): number | null {
+    const bucket = Math.floor(time / this.opts.bucketMs);
     if (this.nextBucket === null) this.nextBucket = bucket;
     if (bucket < this.nextBucket) {
       this.stats.late++;
-      return;
+      return null;
     }
+    if (time > this.maxTime) this.maxTime = time;
+    return bucket;
+  }
+
+  add(e: LogEvent): void {
+    const bucket = this.admit(e.time);
+    if (bucket === null) return;
     this.stats.events++;
-    if (e.time > this.maxTime) this.maxTime = e.time;
     if (e.status === 401) {
       this.settler.hold(e, this.release);
     } else {

@@ -306,6 +306,9 @@ export class WatchDaemon {
     const checkpointMs = durationMs(this.config.checkpoint_interval ?? '2s');
     await this.discover(this.opts.fromStart ? 'start' : 'end');
     this.watchDirectories();
+    // Open and position every input before saying so: "from the end" means the end at this moment.
+    for (const f of this.followers.values()) await f.poll();
+    this.log.info({ files: [...this.followers.keys()] }, 'ready: following');
     let lastCheckpoint = 0;
     let lastDiscover = Date.now();
     for (;;) {
@@ -313,8 +316,9 @@ export class WatchDaemon {
         await f.poll();
         this.metrics.lagBytes.set({ input: file }, f.lagBytes);
         const st = this.inputs.get(file) as InputState;
-        // A file that gave fewer lines than the detection sample: detect from what there is.
-        if (!st.format && st.held.some(([t]) => !isCommentOrBlank(t)) && Date.now() - this.lastLineWall > pollMs) this.detect(file, st);
+        // The poll read the file to its end: detect from what there is rather than wait for a full
+        // sample, or its lines would reach the engine after newer lines of other files (and be late).
+        if (!st.format && st.held.some(([t]) => !isCommentOrBlank(t))) this.detect(file, st);
       }
       const idle = Date.now() - this.lastLineWall;
       if (idle > pollMs) this.engine.advanceIdle(this.engine.newestEventTime + idle);

@@ -25,10 +25,11 @@ export async function startDaemon(config: string, args: string[] = []): Promise<
   let err = '';
   proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  // Ready means every input is open and positioned: lines appended after this are read.
   const port = await waitFor(() => {
     const m = /"port":(\d+),"msg":"metrics listening"/.exec(err);
-    return m ? Number(m[1]) : undefined;
-  }, 10_000, () => `daemon did not start: ${err}`);
+    return m && err.includes('"msg":"ready: following"') ? Number(m[1]) : undefined;
+  }, 15_000, () => `daemon did not start: ${err}`);
   return { proc, port, stderr: () => err, exited };
 }
 

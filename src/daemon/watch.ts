@@ -349,6 +349,6 @@ export class WatchDaemon {
     for (const f of this.followers.values()) await f.close();
     for (const w of this.watchers) w.close();
     await this.metrics.close();
-    this.log.info('stopped after a final checkpoint');
+    this.log.info({ engine: this.engine.stats }, 'stopped after a final checkpoint');
   }
 }

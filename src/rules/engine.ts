@@ -193,7 +193,8 @@ export class Engine {
   /** An event's bucket, or null when it is older than the watermark (counted as late, not analysed). */
   private admit(time: number): number | null {
     const bucket = Math.floor(time / this.opts.bucketMs);
-    if (this.nextBucket === null) this.nextBucket = bucket;
+    // Late means older than the watermark: the first event already allows the lateness behind it.
+    if (this.nextBucket === null) this.nextBucket = Math.floor((time - this.opts.allowedLatenessMs) / this.opts.bucketMs);
     if (bucket < this.nextBucket) {
       this.stats.late++;
       return null;

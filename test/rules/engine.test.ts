@@ -33,6 +33,13 @@ describe('windows, watermark and late events', () => {
     expect(stats.events).toBe(3);
   });
 
+  test('an event a little older than the very first one is not late', () => {
+    // The first event at 10.5 s, the next at 9.9 s, in the bucket before: within the lateness.
+    const { stats, incidents } = run([PER_IP], [ev(10.5), ev(9.9), ev(11), ev(12), ev(13)]);
+    expect(stats.late).toBe(0);
+    expect(incidents[0]?.count).toBe(5);
+  });
+
   test('events within the allowed lateness are still counted in their own window', () => {
     const events = [ev(0), ev(30, { ip: '10.0.0.9', status: 200 }), ev(1), ev(2), ev(3), ev(4)];
     expect(run([PER_IP], events).incidents).toHaveLength(1);

@@ -143,11 +143,11 @@ export class Engine {
     const bucket = this.admit(a.time);
     if (bucket === null) return;
     this.stats.authFailures++;
+    this.advance(this.maxTime - this.opts.allowedLatenessMs);
     // Rules that read reasons take the failure now (it may create their key). For the others it is
     // evidence for a key the access log creates, after its 401s are settled: attach it at bucket close.
     for (const { rule, table } of this.runtimes) if (rule.usesReasons && rule.acceptsAuthFailure(a)) table.addAuthFailure(a, bucket);
     this.pendingEvidence.push(a);
-    this.advance(this.maxTime - this.opts.allowedLatenessMs);
   }
 
   private attachEvidence(before: number): void {
@@ -207,6 +207,9 @@ export class Engine {
     const bucket = this.admit(e.time);
     if (bucket === null) return;
     this.stats.events++;
+    // Close what the new watermark closes before the event lands: an event far ahead of the closing
+    // bucket would otherwise be written into ring slots of buckets that are still open.
+    this.advance(this.maxTime - this.opts.allowedLatenessMs);
     if (e.status === 401) {
       this.settler.hold(e, this.release);
     } else {
@@ -219,7 +222,6 @@ export class Engine {
     // A 401 needs only `settleMs` of following traffic to be settled; releasing it then (its bucket is
     // still open: the watermark lags by the lateness) keeps the held set small and short-lived.
     this.settler.releaseBefore(this.maxTime - this.opts.settleMs, this.release);
-    this.advance(this.maxTime - this.opts.allowedLatenessMs);
   }
 
   private rememberSuccess(e: LogEvent): void {

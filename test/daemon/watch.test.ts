@@ -213,3 +213,31 @@ test('trusted proxies, ignore lists, --from-start, webhook output with firing an
   }
 });
 
+test('follows an access log and an error log together: a missing password file is alerted', async () => {
+  const dir = tempDir();
+  const cfg = config(dir);
+  const access = path.join(dir, 'logs', 'access.log');
+  const error = path.join(dir, 'logs', 'error.log');
+  writeFileSync(access, '');
+  writeFileSync(error, '');
+  const d = await startDaemon(cfg);
+  // Error-log times are local time without a zone: the daemon reads them in this machine's offset.
+  const local = (ms: number) => {
+    const t = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString();
+    return `${t.slice(0, 10).replace(/-/g, '/')} ${t.slice(11, 19)}`;
+  };
+  const at = Date.now() - 600_000;
+  appendFileSync(access, lines(3, { ip: '10.8.0.15', method: 'GET', target: '/admin/', status: 401, userAgent: 'Mozilla/5.0' }, 600));
+  appendFileSync(error, [0, 1, 2].map((i) => `${local(at + i * 1000)} [crit] 812#812: *${i + 1} open() "/etc/nginx/.htpasswd" failed (2: No such file or directory), client: 10.8.0.15, server: shop, request: "GET /admin/ HTTP/1.1", host: "shop"`).join('\n') + '\n');
+  await expectRead(d, 6);
+  // Later traffic moves event time on (the two files advance together, as they do live).
+  appendFileSync(access, lines(2, {}, 5));
+  await expectRead(d, 8);
+  expect(await total(d.port, 'authwatch_auth_failures_total')).toBe(3);
+  const alertsFile = path.join(dir, 'alerts.jsonl');
+  await waitFor(() => (existsSync(alertsFile) && readFileSync(alertsFile, 'utf8').includes('password-file-unreadable') ? true : undefined), 15_000, () => d.stderr().slice(-1500));
+  const alert = JSON.parse(readFileSync(alertsFile, 'utf8').trim().split('\n')[0] as string);
+  expect(alert).toMatchObject({ status: 'firing', rule: 'password-file-unreadable', kind: 'misconfiguration', severity: 'critical' });
+  expect(alert.summary).toContain('/etc/nginx/.htpasswd');
+  await stop(d);
+});

@@ -40,6 +40,16 @@ describe('windows, watermark and late events', () => {
     expect(incidents[0]?.count).toBe(5);
   });
 
+  test('an event far ahead does not overwrite buckets still open (it closes them first)', () => {
+    // Ring slots repeat every window + lateness buckets (15 here): 600 s later is a multiple of that.
+    // 403s are counted on arrival (only 401s wait to be settled), and the later request is on the same key.
+    const siteWide = rule('where: { status: [403] }\ngroup_by: []\nwindow: 1m\nwhen: { count: 5, total: 1 }');
+    const burst = [0, 1, 2, 3, 4].map((s) => ev(s, { status: 403 }));
+    const later = ev(600, { status: 200, ip: '192.0.2.9' });
+    const r = run([siteWide], [...burst, later]);
+    expect(r.incidents.map((i) => i.count)).toEqual([5]);
+  });
+
   test('events within the allowed lateness are still counted in their own window', () => {
     const events = [ev(0), ev(30, { ip: '10.0.0.9', status: 200 }), ev(1), ev(2), ev(3), ev(4)];
     expect(run([PER_IP], events).incidents).toHaveLength(1);

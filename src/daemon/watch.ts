@@ -8,7 +8,8 @@ import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import picomatch from 'picomatch';
-import ipaddr from 'ipaddr.js';
+import { cidrMatcher } from '../aggregate/cidr';
+import { UsageError } from '../errors';
 import { isIP } from 'node:net';
 import { loadConfig, type Config } from '../config/schema';
 import { loadRules, RuleLoadError, type RuleSet } from '../rules/load';
@@ -46,14 +47,11 @@ class InputState {
   }
 }
 
-function cidrMatcher(cidrs: string[] | undefined): (ip: string) => boolean {
-  const ranges = (cidrs ?? []).map((c) => ipaddr.parseCIDR(c));
-  if (ranges.length === 0) return () => false;
-  return (ip) => {
-    if (!isIP(ip)) return false;
-    const a = ipaddr.process(ip);
-    return ranges.some(([r, bits]) => a.kind() === r.kind() && a.match(r, bits));
-  };
+/** A config CIDR list as a matcher; an invalid entry is a config error, not a crash. */
+function configCidrs(field: string, cidrs: string[] | undefined): (ip: string) => boolean {
+  const m = cidrMatcher(cidrs ?? []);
+  if (typeof m !== 'function') throw new UsageError(`config ${field}: "${m.invalid}" is not a valid CIDR`);
+  return m;
 }
 
 export class WatchDaemon {
@@ -87,14 +85,17 @@ export class WatchDaemon {
   }
 
   private apply(config: Config, rules: RuleSet): void {
+    // Validated first: a bad CIDR on SIGHUP must leave the running set untouched.
+    const isIgnoredIp = configCidrs('ignore.cidrs', config.ignore?.cidrs);
+    const isTrustedProxy = configCidrs('trusted_proxies', config.trusted_proxies);
     this.config = config;
     this.rules = rules;
     this.engine = new Engine(rules.rules, DEFAULT_ENGINE_OPTIONS, (t) => this.onTransition(t));
     this.outputs = (config.outputs ?? [{ type: 'stdout' as const }]).map((o) => makeOutput(o, (msg) => this.log.error({ output: o.type }, msg)));
-    this.isIgnoredIp = cidrMatcher(config.ignore?.cidrs);
+    this.isIgnoredIp = isIgnoredIp;
     const agents = config.ignore?.user_agents;
     this.isIgnoredAgent = agents?.length ? picomatch(agents, { nocase: true }) : () => false;
-    this.isTrustedProxy = cidrMatcher(config.trusted_proxies);
+    this.isTrustedProxy = isTrustedProxy;
   }
 
   async start(): Promise<void> {

@@ -1,7 +1,6 @@
 /** Turns a validated rule into what the engine runs: durations in ms, matchers, conditions, a checked template. */
 import picomatch from 'picomatch';
-import ipaddr from 'ipaddr.js';
-import { isIP } from 'node:net';
+import { cidrMatcher } from '../aggregate/cidr';
 import type { LogEvent } from '../parse/event';
 import type { AuthFailureEvent } from '../parse/errorlog';
 import type { Dimension } from '../aggregate/keys';
@@ -97,22 +96,6 @@ const DISTINCT_METRICS: ReadonlySet<Metric> = new Set<Metric>(['distinct_ips', '
 /** Metrics that need every request of a key, not only its failures. */
 export const REQUEST_METRICS: ReadonlySet<Metric> = new Set<Metric>(['total', 'ratio', 'success', 'answered', 'had_success_before', 'baseline_total', 'baseline_ratio', 'increase']);
 
-function cidrMatcher(cidrs: string[] | undefined): ((ip: string) => boolean) | string | undefined {
-  if (!cidrs || cidrs.length === 0) return undefined;
-  const parsed: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [];
-  for (const c of cidrs) {
-    try {
-      parsed.push(ipaddr.parseCIDR(c));
-    } catch {
-      return `where.exclude_cidrs: "${c}" is not a valid CIDR`;
-    }
-  }
-  return (ip: string) => {
-    if (!isIP(ip)) return false;
-    const addr = ipaddr.process(ip);
-    return parsed.some(([range, bits]) => addr.kind() === range.kind() && addr.match(range, bits));
-  };
-}
 
 /** The smallest `count` a window can have and still satisfy the conditions on count. */
 function minCountOf(conditions: Condition[]): number {
@@ -137,8 +120,10 @@ export function compileRule(rule: Rule): CompiledRule | string {
   const client = globs(where.client);
   const clientNot = globs(where.client_not);
   const methods = where.method ? new Set(where.method) : undefined;
-  const excluded = cidrMatcher(where.exclude_cidrs);
-  if (typeof excluded === 'string') return excluded;
+  const cidrs = where.exclude_cidrs ?? [];
+  const matcher = cidrMatcher(cidrs);
+  if (typeof matcher !== 'function') return `where.exclude_cidrs: "${matcher.invalid}" is not a valid CIDR`;
+  const excluded = cidrs.length > 0 ? matcher : undefined;
   const accepts = (e: LogEvent): boolean =>
     (methods === undefined || methods.has(e.method)) &&
     (path === undefined || path(e.path)) &&

@@ -6,3 +6,12 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** The command ran and the answer is "no" (e.g. the SMTP server refused the test message): one line, exit code 1. */
+export class FailureError extends Error {
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = 'FailureError';
+  }
+}

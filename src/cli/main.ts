@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
-import { UsageError } from '../errors';
+import { FailureError, UsageError } from '../errors';
 import { expandInputs } from '../ingest/expand';
 import { readInput } from '../ingest/read';
 import { FormatSpecSchema } from '../parse/formats';
@@ -15,6 +15,7 @@ import path from 'node:path';
 import { loadRules, RuleLoadError } from '../rules/load';
 import { ruleFileJsonSchema } from '../rules/schema';
 import { TimeOptionSchema, resolveTime } from './time-option';
+import { loadConfig } from '../config/schema';
 
 /** The rule pack shipped with authwatch (dist/cli → package root → rules/). */
 export const BUNDLED_RULES = path.resolve(__dirname, '..', '..', 'rules');
@@ -161,6 +162,21 @@ export function buildProgram(): Command {
       }).start();
     });
 
+  const email = program.command('email').description('email alerts');
+  email
+    .command('test')
+    .description('send one test message with the email section of a config, and say how the SMTP server answered')
+    .requiredOption('-c, --config <file>', 'authwatch.yaml')
+    .action(async (raw: unknown) => {
+      const opts = validated(z.object({ config: z.string().min(1) }), raw);
+      const config = await loadConfig(opts.config);
+      if (!config.email) throw new UsageError(`${opts.config}: no email: section to test`);
+      const { sendTestEmail } = await import('../notify/test-send');
+      const result = await sendTestEmail(config.email);
+      if (!result.ok) throw new FailureError(result.line);
+      process.stdout.write(result.line + '\n');
+    });
+
   const rules = program.command('rules').description('check or describe rule files');
   rules
     .command('check')
@@ -191,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(e.message + '\n');
       return e.exitCode;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof FailureError) {
       say(e.message);
       return e.exitCode;
     }

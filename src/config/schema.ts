@@ -21,6 +21,56 @@ export const OutputSchema = z.discriminatedUnion('type', [
 ]);
 export type OutputConfig = z.infer<typeof OutputSchema>;
 
+const SEVERITY_NAMES = ['low', 'medium', 'high', 'critical'] as const;
+
+/** Alert labels an email group can be keyed by (an incident's rule, kind, severity and group fields). */
+export const GROUP_LABELS = ['rule', 'kind', 'severity', 'ip', 'path', 'client', 'user', 'host'] as const;
+
+const TimeZoneSchema = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone such as Europe/Paris or UTC');
+
+export const SmtpSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).optional().describe('default 587, or 465 with secure'),
+  secure: z.boolean().optional().describe('TLS from the first byte (port 465); otherwise STARTTLS when offered'),
+  starttls: z.enum(['auto', 'required', 'never']).optional().describe('default auto: used when the server offers it'),
+  tls_verify: z.boolean().optional().describe('verify the server certificate (default true)'),
+  auth: z
+    .strictObject({
+      user: z.string().min(1),
+      pass_env: z.string().min(1).optional().describe('name of the environment variable holding the password'),
+      pass_file: z.string().min(1).optional().describe('file holding the password (trailing newline ignored)'),
+    })
+    .refine((a) => (a.pass_env === undefined) !== (a.pass_file === undefined), 'give exactly one of pass_env or pass_file (a password is never written in the config)')
+    .optional(),
+  timeout: DurationSchema.optional().describe('connect/greeting timeout (default 10s)'),
+});
+export type SmtpConfig = z.infer<typeof SmtpSchema>;
+
+export const EmailSchema = z.strictObject({
+  smtp: SmtpSchema,
+  from: z.string().min(3),
+  to: z.array(z.string().min(3)).min(1),
+  subject_prefix: z.string().max(40).optional().describe('default [authwatch]'),
+  min_severity: z.enum(SEVERITY_NAMES).optional().describe('alerts below it are not emailed (default low: all)'),
+  send_resolved: z.boolean().optional().describe('send a notice when an alert resolves (default true)'),
+  group_by: z.array(z.enum(GROUP_LABELS)).optional().describe('alerts with the same values share an email (default [rule])'),
+  group_wait: DurationSchema.optional().describe('wait before the first email of a new group, to gather its alerts (default 30s)'),
+  group_interval: DurationSchema.optional().describe('wait before an email about changes to a group already notified (default 5m)'),
+  repeat_interval: DurationSchema.optional().describe('remind of alerts still firing after this long (default 4h)'),
+  max_per_hour: z.number().int().min(1).optional().describe('at most this many emails an hour; the rest fold into one digest (default 20)'),
+  retry: z.strictObject({ initial: DurationSchema.optional(), max: DurationSchema.optional() }).optional().describe('backoff while the server is unreachable (default 5s doubling to 10m)'),
+  timezone: TimeZoneSchema.optional().describe('times are shown in UTC and in this zone (default UTC only)'),
+  sample_lines: z.number().int().min(0).max(50).optional().describe('log lines quoted per alert (default 5)'),
+});
+export type EmailConfig = z.infer<typeof EmailSchema>;
+
 export const ConfigSchema = z.strictObject({
   inputs: z.array(InputSchema).min(1),
   rules: z.string().min(1).optional().describe('rule directory (default: the bundled rules/)'),
@@ -28,6 +78,7 @@ export const ConfigSchema = z.strictObject({
   trusted_proxies: z.array(Cidr).optional().describe('peers whose X-Forwarded-For is believed'),
   ignore: z.strictObject({ cidrs: z.array(Cidr).optional(), user_agents: z.array(z.string().min(1)).optional() }).optional(),
   outputs: z.array(OutputSchema).optional().describe('default: stdout'),
+  email: EmailSchema.optional().describe('email alerts through SMTP (grouped, rate-limited, queued on disk)'),
   poll_interval: DurationSchema.optional().describe('how often files are checked (default 250ms; inotify wakes it sooner)'),
   checkpoint_interval: DurationSchema.optional().describe('default 2s'),
 });
@@ -66,5 +117,6 @@ export async function loadConfig(file: string): Promise<Config> {
     rules: c.rules === undefined ? undefined : abs(c.rules),
     state_dir: abs(c.state_dir),
     outputs: c.outputs?.map((o) => (o.type === 'jsonl' ? { ...o, path: abs(o.path) } : o)),
+    email: c.email?.smtp.auth?.pass_file === undefined ? c.email : { ...c.email, smtp: { ...c.email.smtp, auth: { ...c.email.smtp.auth, pass_file: abs(c.email.smtp.auth.pass_file) } } },
   };
 }

@@ -1,6 +1,7 @@
 /** Prometheus /metrics and /healthz on a loopback port, for the daemon. */
 import http from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EmailStats } from '../notify/email';
 
 export class DaemonMetrics {
   readonly registry = new Registry();
@@ -12,11 +13,29 @@ export class DaemonMetrics {
   readonly alertsFiring = new Gauge({ name: 'authwatch_alerts_firing', help: 'Alerts currently firing', registers: [this.registry] });
   readonly lagBytes = new Gauge({ name: 'authwatch_input_lag_bytes', help: 'Bytes behind the end of each followed file', labelNames: ['input'], registers: [this.registry] });
   readonly checkpointAge = new Gauge({ name: 'authwatch_checkpoint_age_seconds', help: 'Seconds since the last checkpoint was written', registers: [this.registry] });
+  /** Email figures, read at scrape time from the notifier (null without an email section). */
+  emailStats: (() => EmailStats) | null = null;
   lastCheckpoint = Date.now();
   private server: http.Server | null = null;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'authwatch_' });
+    this.emailGauge('authwatch_email_outbox', 'Emails in the outbox (queued or waiting for a retry)', (s) => s.queued);
+    this.emailGauge('authwatch_emails_sent_total', 'Emails the SMTP server accepted since start', (s) => s.sent);
+    this.emailGauge('authwatch_email_failed_attempts_total', 'Failed send attempts since start (retried or dead-lettered)', (s) => s.failedAttempts);
+    this.emailGauge('authwatch_email_dead_letters_total', 'Emails refused for good and kept in outbox/dead since start', (s) => s.deadLetters);
+    this.emailGauge('authwatch_email_digests_total', 'Digests composed because the hourly limit was reached', (s) => s.digests);
+  }
+
+  private emailGauge(name: string, help: string, read: (s: EmailStats) => number): void {
+    const source = () => this.emailStats?.();
+    new Gauge({
+      name, help, registers: [this.registry],
+      collect() {
+        const s = source();
+        this.set(s ? read(s) : 0);
+      },
+    });
   }
 
   async listen(host: string, port: number): Promise<number> {

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../fs/atomic';
 
 const FileCheckpointSchema = z.object({
   dev: z.number(), ino: z.number(), offset: z.number().int().min(0), lines: z.number().int().min(0), fingerprint: z.string(), fingerprintBytes: z.number().int().min(0),
@@ -51,14 +52,6 @@ export class StateStore {
 
   /** temp file + fsync + rename: a crash leaves the old state or the new one, never half of one. */
   async save(state: State): Promise<void> {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fh = await fs.open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify({ ...state, savedAt: new Date().toISOString() }));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, this.file);
+    await writeFileAtomic(this.file, JSON.stringify({ ...state, savedAt: new Date().toISOString() }));
   }
 }

@@ -26,6 +26,8 @@ import { parseErrorLogLine } from '../parse/errorlog';
 import { StateStore, type State, type InputCounters } from './state';
 import { DaemonMetrics } from './metrics';
 import { makeOutput, type Alert, type Output } from './outputs';
+import { EmailNotifier } from '../notify/email';
+import { createSmtpSender, type SmtpSender } from '../notify/smtp';
 
 export interface WatchOptions {
   configFile: string;
@@ -75,13 +77,33 @@ export class WatchDaemon {
   private readonly firing = new Map<string, Incident>();
   private pendingAlerts: Alert[] = [];
   private dirty = false;
+  private email: EmailNotifier | null = null;
 
   constructor(private readonly opts: WatchOptions) {}
 
-  private async loadAll(): Promise<{ config: Config; rules: RuleSet }> {
+  private async loadAll(): Promise<{ config: Config; rules: RuleSet; smtp: SmtpSender | null }> {
     const config = await loadConfig(this.opts.configFile);
     const rules = await loadRules(config.rules ?? this.opts.bundledRules);
-    return { config, rules };
+    // The password is read here, so a missing variable or file is refused like any config error.
+    const smtp = config.email ? await createSmtpSender(config.email.smtp) : null;
+    return { config, rules, smtp };
+  }
+
+  /** Email on, off or changed (SIGHUP): the outbox in the state dir is the same queue throughout. */
+  private async applyEmail(config: Config, smtp: SmtpSender | null): Promise<void> {
+    if (config.email && smtp) {
+      if (this.email) this.email.reconfigure(config.email, smtp);
+      else {
+        this.email = new EmailNotifier(config.email, smtp, config.state_dir, this.log);
+        await this.email.start();
+        const email = this.email;
+        this.metrics.emailStats = () => email.stats;
+      }
+    } else if (this.email) {
+      await this.email.stop();
+      this.email = null;
+      this.metrics.emailStats = null;
+    }
   }
 
   private apply(config: Config, rules: RuleSet): void {
@@ -99,11 +121,12 @@ export class WatchDaemon {
   }
 
   async start(): Promise<void> {
-    const { config, rules } = await this.loadAll();
+    const { config, rules, smtp } = await this.loadAll();
     this.store = new StateStore(config.state_dir);
     await this.store.init();
     this.state = await this.store.load((m) => this.log.warn(m));
     this.apply(config, rules);
+    await this.applyEmail(config, smtp);
     for (const [fp, f] of Object.entries(this.state.firing)) this.log.info({ fingerprint: fp, firedAt: f.firedAt }, 'alert was firing before the restart: it will not be announced again');
     if (this.opts.metrics) {
       const port = await this.metrics.listen(this.opts.metrics.host, this.opts.metrics.port);
@@ -118,8 +141,9 @@ export class WatchDaemon {
 
   private async reload(): Promise<void> {
     try {
-      const { config, rules } = await this.loadAll();
+      const { config, rules, smtp } = await this.loadAll();
       this.apply(config, rules);
+      await this.applyEmail(config, smtp);
       this.watchDirectories();
       this.log.info({ rules: rules.rules.map((r) => r.id) }, 'SIGHUP: configuration and rules reloaded');
     } catch (e) {
@@ -287,6 +311,8 @@ export class WatchDaemon {
       this.log.info({ fingerprint: alert.fingerprint, status: alert.status, rule: alert.rule }, alert.summary);
       await Promise.all(this.outputs.map((o) => o.send(alert).catch((e: Error) => this.log.error({ error: e.message }, 'output failed'))));
     }
+    // On disk in the email queue before the checkpoint records these alerts as announced.
+    if (this.email) await this.email.accept(alerts).catch((e: Error) => this.log.error({ error: e.message }, 'email queue write failed'));
     await this.checkpoint();
     return true;
   }
@@ -349,6 +375,7 @@ export class WatchDaemon {
     await this.checkpoint();
     for (const f of this.followers.values()) await f.close();
     for (const w of this.watchers) w.close();
+    await this.email?.stop();
     await this.metrics.close();
     this.log.info({ engine: this.engine.stats }, 'stopped after a final checkpoint');
   }

@@ -4,18 +4,11 @@ import pc from 'picocolors';
 import { intervalToDuration } from 'date-fns';
 import type { ReportModel, TopEntry } from './model';
 import { forTerminal, truncate } from './sanitize';
+import { int, pct, plural, sparkline } from './format';
 
 export interface TextOptions {
   color: boolean;
   width: number;
-}
-
-function pct(n: number): string {
-  return (n * 100).toFixed(n > 0 && n < 0.001 ? 3 : 1) + '%';
-}
-
-function int(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 /** "6 h 12 min": the two largest units of the span, enough to read at a glance. */
@@ -40,16 +33,6 @@ function topTable(title: string, entries: TopEntry[], opts: TextOptions, c: Retu
   });
   for (const e of entries) table.push([forTerminal(truncate(e.key, keyWidth)), c.red(int(e.count)), int(e.total), pct(e.count / e.total)]);
   return table.toString();
-}
-
-function sparkline(values: number[]): string {
-  const ticks = '▁▂▃▄▅▆▇█';
-  const max = Math.max(...values, 1);
-  return values.map((v) => (v === 0 ? ' ' : ticks[Math.min(7, Math.floor((v / max) * 7.999))])).join('');
-}
-
-function plural(n: number, word: string): string {
-  return n === 1 ? `1 ${word}` : `${n} ${word}s`;
 }
 
 /** "2 attacks, 1 misconfiguration in 6 h 12 min of traffic": the line an operator reads first. */

@@ -42,6 +42,26 @@ interface AlertState {
   firedMetrics: Record<Metric, number>;
   samples: string[];
   approximate: boolean;
+  /** Failures per minute, from timelineStart (a minute boundary). */
+  timelineStart: number;
+  timeline: number[];
+}
+
+const MINUTE = 60_000;
+const MAX_TIMELINE_MINUTES = 240;
+
+function addToTimeline(a: AlertState, time: number, n: number): void {
+  if (n === 0) return;
+  let i = Math.floor((time - a.timelineStart) / MINUTE);
+  if (i < 0) return;
+  while (a.timeline.length <= i) a.timeline.push(0);
+  if (a.timeline.length > MAX_TIMELINE_MINUTES) {
+    const drop = a.timeline.length - MAX_TIMELINE_MINUTES;
+    a.timeline.splice(0, drop);
+    a.timelineStart += drop * MINUTE;
+    i -= drop;
+  }
+  a.timeline[i] = (a.timeline[i] ?? 0) + n;
 }
 
 interface RuleRuntime {
@@ -320,7 +340,10 @@ export class Engine {
           state: 'pending', since: figures.firstFail, firedAt: 0, lastTrue: now, lastCountedBucket: k, lastFail: figures.lastFail,
           count: figures.count, peak: figures, peakMetrics: metrics, firedMetrics: metrics, approximate: figures.approximate,
           samples: st.samples.map((s) => `${s.file}:${s.line} ${latin1ToText(s.raw)}`),
+          timelineStart: Math.floor(((k - table.windowBuckets + 1) * this.opts.bucketMs) / MINUTE) * MINUTE, timeline: [],
         } satisfies AlertState;
+        const created = st.alert as AlertState;
+        for (let j = k - table.windowBuckets + 1; j <= k; j++) addToTimeline(created, j * this.opts.bucketMs, table.slotFailures(st, j));
       } else {
         this.countNewBucket(alert, table, st, k);
         alert.lastTrue = now;
@@ -358,6 +381,7 @@ export class Engine {
     const added = table.slotFailures(st, k);
     alert.count += added;
     alert.lastCountedBucket = k;
+    addToTimeline(alert, k * this.opts.bucketMs, added);
     if (added > 0) {
       const slotLast = st.slots[k % st.slots.length];
       if (slotLast && slotLast.lastFail > alert.lastFail) alert.lastFail = slotLast.lastFail;
@@ -409,6 +433,8 @@ export class Engine {
       checks: rule.checks.map((c) => renderTemplate(c, values)),
       samples: a.samples.slice(0, 5),
       reasons: reasonsOf(a.peak, a.peakMetrics),
+      conditions: rule.conditions.map((c) => ({ metric: c.metric, op: c.op, threshold: c.value, value: metrics[c.metric] ?? a.peakMetrics[c.metric] })),
+      timeline: { start: new Date(a.timelineStart).toISOString(), stepMs: MINUTE, counts: [...a.timeline] },
       approximate: a.approximate,
       open,
     };

@@ -27,6 +27,10 @@ export interface Incident {
   reasons: Array<{ reason: AuthReason; count: number; text: string }>;
   /** Counts are estimates (key table evictions or HyperLogLog past the exact limit). */
   approximate: boolean;
+  /** Why it was classified so: each condition of the rule with the value that met it (at the busiest window). */
+  conditions: Array<{ metric: Metric; op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq'; threshold: number; value: number }>;
+  /** Failures per minute from the start of the first matching window (bounded: the last 240 minutes). */
+  timeline: { start: string; stepMs: number; counts: number[] };
   /** Still firing when the input ended. */
   open: boolean;
 }

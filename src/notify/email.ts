@@ -1,0 +1,250 @@
+/**
+ * Email alerts: grouping (Alertmanager-style), a rate limit whose overflow folds into a digest, and
+ * the durable outbox with retries. Order of writes makes a crash at any point safe:
+ *   1. an alert transition is persisted in email.json before the daemon checkpoints it as announced;
+ *   2. a due group is composed into an outbox file (id = group + sequence number) before email.json
+ *      records it as sent — after a crash in between, the same id is composed again, not a second email;
+ *   3. the outbox file is removed only after the server accepted the message (a crash in between
+ *      sends it again with the same Message-ID, so the mail client sees one message).
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import type { EmailConfig } from '../config/schema';
+import type { Alert } from '../daemon/outputs';
+import { durationMs } from '../rules/compile';
+import { writeFileAtomic } from '../fs/atomic';
+import { Grouper, GroupStateSchema, type GroupFlush, type GroupingPolicy } from './grouping';
+import { Outbox, type Mail, type OutboxEntry } from './outbox';
+import { renderDigest, renderGroup, type RenderedEmail, type RenderOptions } from './render';
+import { diagnose, isPermanentRejection, portOf, type SmtpSender } from './smtp';
+
+const HOUR = 3_600_000;
+
+const EmailStateSchema = z.object({
+  version: z.literal(1),
+  seq: z.number().int().min(0),
+  groups: z.record(z.string(), GroupStateSchema),
+  /** When each email of the last hour was composed: the rate limit's memory. */
+  composedAt: z.array(z.number()),
+});
+type EmailState = z.infer<typeof EmailStateSchema>;
+
+export interface NotifierLog {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
+export interface EmailStats {
+  queued: number;
+  sent: number;
+  failedAttempts: number;
+  deadLetters: number;
+  digests: number;
+}
+
+function policyOf(c: EmailConfig): GroupingPolicy {
+  return {
+    groupBy: c.group_by ?? ['rule'],
+    groupWaitMs: durationMs(c.group_wait ?? '30s'),
+    groupIntervalMs: durationMs(c.group_interval ?? '5m'),
+    repeatIntervalMs: durationMs(c.repeat_interval ?? '4h'),
+    sendResolved: c.send_resolved ?? true,
+    minSeverity: c.min_severity ?? 'low',
+  };
+}
+
+export function renderOptionsOf(c: EmailConfig): RenderOptions {
+  return { subjectPrefix: c.subject_prefix ?? '[authwatch]', timeZone: c.timezone ?? 'UTC', sampleLines: c.sample_lines ?? 5 };
+}
+
+/** The domain part of a Message-ID: the sender's domain, reduced to what a header may hold. */
+export function messageDomain(from: string): string {
+  const m = /@([A-Za-z0-9.-]+)/.exec(from);
+  return m?.[1] ?? (os.hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'authwatch.local');
+}
+
+export class EmailNotifier {
+  private readonly file: string;
+  private readonly outbox: Outbox;
+  private grouper!: Grouper;
+  private state!: EmailState;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+  /** After a connection-level failure, nothing is tried before this (one backoff for the whole queue). */
+  private smtpBackoffUntil = 0;
+  private rateLimitSaid = false;
+  readonly stats: EmailStats = { queued: 0, sent: 0, failedAttempts: 0, deadLetters: 0, digests: 0 };
+
+  constructor(
+    private config: EmailConfig,
+    private sender: SmtpSender,
+    stateDir: string,
+    private readonly log: NotifierLog,
+    private readonly tickMs = 250,
+  ) {
+    this.file = path.join(stateDir, 'email.json');
+    this.outbox = new Outbox(stateDir);
+  }
+
+  get outboxSize(): number {
+    return this.outbox.size;
+  }
+
+  async start(): Promise<void> {
+    await this.outbox.init((m) => this.log.warn({}, m));
+    this.state = await this.load();
+    this.grouper = new Grouper(policyOf(this.config), new Map(Object.entries(this.state.groups)));
+    this.stats.queued = this.outbox.size;
+    if (this.outbox.size > 0) this.log.info({ queued: this.outbox.size, dir: this.outbox.dir }, 'emails left in the outbox by the previous run: sending them');
+    this.schedule();
+  }
+
+  /** A SIGHUP with a changed email section: new policy and transport, same queue. */
+  reconfigure(config: EmailConfig, sender: SmtpSender): void {
+    this.sender.close();
+    this.config = config;
+    this.sender = sender;
+    this.grouper.setPolicy(policyOf(config));
+    this.smtpBackoffUntil = 0;
+  }
+
+  /** Persisted before returning: the daemon checkpoints these alerts as announced right after. */
+  async accept(alerts: Alert[]): Promise<void> {
+    const now = Date.now();
+    let changed = false;
+    for (const a of alerts) changed = this.grouper.accept(a, now) || changed;
+    if (changed) await this.save();
+  }
+
+  /** Stops the loop once the current round is done; what is queued stays in the outbox for the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    this.sender.close();
+    if (this.outbox.size > 0) this.log.warn({ queued: this.outbox.size, dir: this.outbox.dir }, 'emails still in the outbox: they are sent at the next start');
+  }
+
+  /** One round now (tests and shutdown use it; the loop calls it every tick). */
+  async tick(now = Date.now()): Promise<void> {
+    this.running = this.running.then(() => this.round(now));
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.tick().finally(() => this.schedule());
+    }, this.tickMs);
+    this.timer.unref();
+  }
+
+  private async round(now: number): Promise<void> {
+    try {
+      await this.compose(now);
+      await this.sendDue(now);
+    } catch (e) {
+      // Disk full, permissions: said every round until fixed, never a crash of the daemon.
+      this.log.error({ error: (e as Error).message }, 'email notifier round failed');
+    }
+  }
+
+  private async compose(now: number): Promise<void> {
+    const due = this.grouper.due(now);
+    if (due.length === 0) return;
+    const limit = this.config.max_per_hour ?? 20;
+    this.state.composedAt = this.state.composedAt.filter((t) => now - t < HOUR);
+    const budget = limit - this.state.composedAt.length;
+    if (budget <= 0) {
+      if (!this.rateLimitSaid) this.log.warn({ limit, waiting: due.length }, 'email rate limit reached: alerts wait for the next digest');
+      this.rateLimitSaid = true;
+      return;
+    }
+    this.rateLimitSaid = false;
+    const single = due.length <= budget ? due : due.slice(0, budget - 1);
+    const folded = due.length <= budget ? [] : due.slice(budget - 1);
+    const o = renderOptionsOf(this.config);
+    for (const f of single) await this.enqueue([f], renderGroup(f, o), now);
+    if (folded.length > 0) {
+      await this.enqueue(folded, renderDigest(folded, limit, o), now);
+      this.stats.digests++;
+      this.log.warn({ groups: folded.length, limit }, 'email rate limit: alerts folded into one digest');
+    }
+    await this.save();
+  }
+
+  private async enqueue(flushes: GroupFlush[], r: RenderedEmail, now: number): Promise<void> {
+    const first = flushes[0] as GroupFlush;
+    const id = `${String(this.state.seq).padStart(8, '0')}-${flushes.length === 1 ? first.key : 'digest'}`;
+    const messageId = `<authwatch.${id}@${messageDomain(this.config.from)}>`;
+    const headers: Record<string, string> = { 'X-Authwatch-Group': flushes.length === 1 ? first.key : 'digest' };
+    if (flushes.length === 1 && first.threadId) {
+      headers['In-Reply-To'] = first.threadId;
+      headers['References'] = first.threadId;
+    }
+    const mail: Mail = { from: this.config.from, to: this.config.to, subject: r.subject, text: r.text, html: r.html, date: new Date(now).toUTCString(), messageId, headers };
+    const entry: OutboxEntry = { id, createdAt: new Date(now).toISOString(), attempts: 0, nextAttemptAt: now, lastError: null, mail };
+    await this.outbox.put(entry);
+    for (const f of flushes) this.grouper.markSent(f.key, now, messageId);
+    this.state.seq++;
+    this.state.composedAt.push(now);
+    this.stats.queued = this.outbox.size;
+    this.log.info({ id, subject: r.subject }, 'email queued');
+  }
+
+  private async sendDue(now: number): Promise<void> {
+    if (now < this.smtpBackoffUntil) return;
+    for (const entry of this.outbox.due(now)) {
+      if (this.stopped) return;
+      try {
+        const res = await this.sender.send(entry.mail);
+        await this.outbox.delivered(entry.id);
+        this.stats.sent++;
+        this.log.info({ id: entry.id, messageId: entry.mail.messageId, attempts: entry.attempts + 1, response: res.response }, 'email accepted by the SMTP server');
+        if (res.rejected.length > 0) this.log.error({ id: entry.id, rejected: res.rejected }, 'the SMTP server refused some recipients; the others got the email');
+      } catch (e) {
+        const why = diagnose(e, this.config.smtp);
+        this.stats.failedAttempts++;
+        if (isPermanentRejection(e)) {
+          const file = await this.outbox.deadLetter(entry.id, why);
+          this.stats.deadLetters++;
+          this.log.error({ id: entry.id, file, reason: why }, 'email refused for good: kept in the dead-letter folder, not retried');
+        } else {
+          const initial = durationMs(this.config.retry?.initial ?? '5s');
+          const max = durationMs(this.config.retry?.max ?? '10m');
+          const delay = Math.min(max, initial * 2 ** Math.min(entry.attempts, 30));
+          await this.outbox.retryLater(entry.id, why, Date.now() + delay);
+          this.smtpBackoffUntil = Date.now() + delay;
+          this.log.warn({ id: entry.id, attempt: entry.attempts + 1, retryInMs: delay, server: `${this.config.smtp.host}:${portOf(this.config.smtp)}` }, `email not sent, will retry: ${why}`);
+          break;
+        }
+      }
+      this.stats.queued = this.outbox.size;
+    }
+    this.stats.queued = this.outbox.size;
+  }
+
+  private async load(): Promise<EmailState> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch {
+      return { version: 1, seq: 0, groups: {}, composedAt: [] };
+    }
+    try {
+      return EmailStateSchema.parse(JSON.parse(text));
+    } catch (e) {
+      this.log.error({ file: this.file }, `not a valid email state (${(e as Error).message.split('\n')[0]}); starting with no pending groups (the outbox is kept)`);
+      return { version: 1, seq: Date.now(), groups: {}, composedAt: [] };
+    }
+  }
+
+  private async save(): Promise<void> {
+    this.state.groups = Object.fromEntries(this.grouper.groups);
+    await writeFileAtomic(this.file, JSON.stringify(this.state));
+  }
+}

@@ -7,24 +7,12 @@
 import { appendFileSync, writeFileSync, renameSync, truncateSync, copyFileSync, unlinkSync, readFileSync, existsSync, mkdirSync, cpSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { render, type SynthRequest } from '../../src/synth/traffic';
+import { lines } from '../support/lines';
 import { ROOT, tempDir } from '../support/paths';
 import { killDaemons, startDaemon, total, waitFor, type Daemon } from '../support/daemon';
 
 jest.setTimeout(120_000);
 afterEach(killDaemons);
-
-let seq = 0;
-/** `n` combined lines, timestamps `agoSec` seconds before now, one second apart. */
-function lines(n: number, over: Partial<SynthRequest> = {}, agoSec = 600): string {
-  const now = Date.now();
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    seq++;
-    out.push(render({ time: now - agoSec * 1000 + i * 1000, ip: `192.0.2.${(seq % 200) + 1}`, user: '-', method: 'GET', target: `/p/${seq}`, status: 200, bytes: 10, referer: '-', userAgent: 'test-agent', host: 'h', ...over }, 'combined'));
-  }
-  return out.join('\n') + '\n';
-}
 
 function config(dir: string, extra = ''): string {
   const file = path.join(dir, 'authwatch.yaml');

@@ -10,12 +10,15 @@ import { FormatSpecSchema } from '../parse/formats';
 import { sourceOf } from '../parse/event';
 import { runReport } from '../report/run';
 import { renderText } from '../report/text';
+import { renderHtml } from '../report/html';
+import { renderMarkdown } from '../report/markdown';
+import { ProgressMeter } from './progress';
 import { forTerminal } from '../report/sanitize';
 import path from 'node:path';
 import { loadRules, RuleLoadError } from '../rules/load';
 import { ruleFileJsonSchema } from '../rules/schema';
 import { TimeOptionSchema, resolveTime } from './time-option';
-import { loadConfig } from '../config/schema';
+import { loadConfig, TimeZoneSchema } from '../config/schema';
 
 /** The rule pack shipped with authwatch (dist/cli → package root → rules/). */
 export const BUNDLED_RULES = path.resolve(__dirname, '..', '..', 'rules');
@@ -27,7 +30,8 @@ const WatchOptionsSchema = z.object({ config: z.string().min(1), fromStart: z.bo
 const ParseOptionsSchema = z.object({ format: FormatSpecSchema, maxLineBytes: positiveInt });
 const ReportOptionsSchema = z.object({
   format: FormatSpecSchema,
-  output: z.enum(['text', 'json']),
+  output: z.enum(['text', 'json', 'html', 'md']),
+  tz: TimeZoneSchema,
   out: z.string().min(1).optional(),
   top: positiveInt.max(1000),
   maxLineBytes: positiveInt,
@@ -113,7 +117,8 @@ export function buildProgram(): Command {
     .description('report 401s over log files: volume, status mix, top IPs/paths/clients/users, timeline')
     .argument('<files...>', "log files, directories, quoted globs, or '-' for stdin (gzip is detected)")
     .addOption(formatOption())
-    .addOption(new Option('--output <kind>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--output <kind>', 'text, json, html (self-contained, with charts) or md (Markdown)').choices(['text', 'json', 'html', 'md']).default('text'))
+    .addOption(new Option('--tz <zone>', 'time zone for displayed times (IANA name, e.g. Europe/Paris)').default('UTC'))
     .addOption(new Option('-o, --out <file>', 'write the report to a file instead of stdout'))
     .addOption(new Option('--top <n>', 'entries per top list').default('10'))
     .addOption(maxLineOption())
@@ -125,6 +130,9 @@ export function buildProgram(): Command {
       const opts = validated(ReportOptionsSchema, raw);
       const files = await expandInputs(inputs);
       const rules = await loadRules(opts.rules);
+      if (opts.output === 'html' && opts.out === undefined && process.stdout.isTTY) throw new UsageError('--output html: give -o FILE (a web page is not for the terminal)');
+      const sizes = await Promise.all(files.map((f) => (f === '-' ? null : fs.stat(f).then((st) => st.size, () => null))));
+      const progress = new ProgressMeter(sizes.includes(null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0));
       const report = await runReport(files, {
         format: opts.format,
         rules,
@@ -133,12 +141,19 @@ export function buildProgram(): Command {
         until: opts.until === undefined ? undefined : resolveTime(opts.until),
         maxLineBytes: opts.maxLineBytes,
         report: { topN: opts.top },
-        onFormat: (path, format, detected) => detected && say(`${forTerminal(path)}: detected format ${format}`),
+        onFormat: (path, format, detected) => {
+          if (!detected) return;
+          progress.clear();
+          say(`${forTerminal(path)}: detected format ${format}`);
+        },
+        onProgress: (bytes, lines) => progress.add(bytes, lines),
       });
-      const text =
-        opts.output === 'json'
-          ? JSON.stringify(report, null, 2) + '\n'
-          : renderText(report, { color: opts.out === undefined && process.stdout.isTTY === true && !('NO_COLOR' in process.env), width: process.stdout.columns ?? 100 }) + '\n';
+      progress.clear();
+      let text: string;
+      if (opts.output === 'json') text = JSON.stringify(report, null, 2) + '\n';
+      else if (opts.output === 'html') text = renderHtml(report, { timeZone: opts.tz });
+      else if (opts.output === 'md') text = renderMarkdown(report, { timeZone: opts.tz });
+      else text = renderText(report, { color: opts.out === undefined && process.stdout.isTTY === true && !('NO_COLOR' in process.env), width: process.stdout.columns ?? 100, timeZone: opts.tz }) + '\n';
       await writeOutput(text, opts.out);
       if (report.analysis && report.analysis.late > 0) say(`${report.analysis.late} events arrived more than 60 s behind newer ones and were counted as late, not analysed (inputs overlapping in time?)`);
     });

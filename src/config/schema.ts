@@ -26,7 +26,7 @@ const SEVERITY_NAMES = ['low', 'medium', 'high', 'critical'] as const;
 /** Alert labels an email group can be keyed by (an incident's rule, kind, severity and group fields). */
 export const GROUP_LABELS = ['rule', 'kind', 'severity', 'ip', 'path', 'client', 'user', 'host'] as const;
 
-const TimeZoneSchema = z.string().refine((tz) => {
+export const TimeZoneSchema = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;

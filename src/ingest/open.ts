@@ -13,6 +13,8 @@ export interface OpenedInput {
   /** Size on disk, when known (for progress). */
   size: number | null;
   chunks: AsyncIterable<Buffer>;
+  /** Bytes read from the file so far (compressed bytes for gzip): progress against `size`. */
+  rawBytesRead(): number;
 }
 
 async function* withFirst(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
@@ -35,15 +37,22 @@ async function* gunzipped(source: AsyncIterable<Buffer>, name: string): AsyncGen
 
 /** Peeks at the first chunk to decide gzip or plain: rotated files are named anything (`access.log.2.gz`, `access.log-20261101`). */
 async function sniff(name: string, raw: Readable, size: number | null): Promise<OpenedInput> {
-  const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const first = await it.next();
-  if (first.done) return { name, compressed: false, size, chunks: (async function* () {})() };
+  let bytes = 0;
+  const rawBytesRead = () => bytes;
+  const counted = (async function* () {
+    for await (const chunk of raw) {
+      bytes += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+  })();
+  const first = await counted.next();
+  if (first.done) return { name, compressed: false, size, chunks: (async function* () {})(), rawBytesRead };
   const head = first.value;
-  const source = withFirst(head, it);
+  const source = withFirst(head, counted);
   if (head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
-    return { name, compressed: true, size, chunks: gunzipped(source, name) };
+    return { name, compressed: true, size, chunks: gunzipped(source, name), rawBytesRead };
   }
-  return { name, compressed: false, size, chunks: source };
+  return { name, compressed: false, size, chunks: source, rawBytesRead };
 }
 
 export async function openInput(path: string, stdin: Readable = process.stdin): Promise<OpenedInput> {

@@ -45,6 +45,8 @@ export interface ReadOptions {
   stdin?: Readable;
   /** Error logs carry no zone: their local times are shifted by this offset (minutes east of UTC; default 0). */
   errorLogUtcOffsetMinutes?: number;
+  /** After each chunk: file bytes and lines read since the last call. */
+  onProgress?(bytes: number, lines: number): void;
 }
 
 const EXAMPLE_TEXT_CHARS = 300;
@@ -116,7 +118,17 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
     },
     opts.maxLineBytes,
   );
-  for await (const chunk of input.chunks) splitter.push(chunk);
+  let bytesSaid = 0;
+  let linesSaid = 0;
+  for await (const chunk of input.chunks) {
+    splitter.push(chunk);
+    if (opts.onProgress) {
+      const bytes = input.rawBytesRead();
+      opts.onProgress(bytes - bytesSaid, stats.lines - linesSaid);
+      bytesSaid = bytes;
+      linesSaid = stats.lines;
+    }
+  }
   splitter.end();
   if (!format) decide();
   const resolved = format as ResolvedFormat | undefined;

@@ -21,6 +21,8 @@ export interface RunReportOptions {
   report?: Partial<ReportOptions>;
   engine?: Partial<EngineOptions>;
   onFormat?(path: string, format: string, detected: boolean): void;
+  /** File bytes and lines read since the last call (for a progress meter). */
+  onProgress?(bytes: number, lines: number): void;
 }
 
 /** Error-log auth failures kept in memory while the access logs are read (a bound, reported when hit). */
@@ -43,7 +45,7 @@ export async function runReport(files: string[], opts: RunReportOptions): Promis
   // Error logs have no zone: read them in the access logs' offset unless told otherwise.
   const offset = opts.errorLogUtcOffsetMinutes ?? peeks.find((p) => p.utcOffsetMinutes !== null)?.utcOffsetMinutes ?? 0;
   const read = (file: string, handlers: Omit<ReadHandlers, 'malformed' | 'format'>) =>
-    readInput(file, { format: opts.format, maxLineBytes: opts.maxLineBytes, stdin: opts.stdin, errorLogUtcOffsetMinutes: offset }, {
+    readInput(file, { format: opts.format, maxLineBytes: opts.maxLineBytes, stdin: opts.stdin, errorLogUtcOffsetMinutes: offset, onProgress: opts.onProgress }, {
       ...handlers,
       malformed: (m) => builder.addMalformed(m),
       format: opts.onFormat,

@@ -4,11 +4,13 @@ import pc from 'picocolors';
 import { intervalToDuration } from 'date-fns';
 import type { ReportModel, TopEntry } from './model';
 import { forTerminal, truncate } from './sanitize';
-import { int, pct, plural, sparkline } from './format';
+import { formatTime, int, pct, plural, sparkline } from './format';
 
 export interface TextOptions {
   color: boolean;
   width: number;
+  /** IANA zone for displayed times (default UTC). */
+  timeZone?: string;
 }
 
 /** "6 h 12 min": the two largest units of the span, enough to read at a glance. */
@@ -55,7 +57,7 @@ function renderIncidents(r: ReportModel, opts: TextOptions, c: ReturnType<typeof
     const colour = c[KIND_COLOR[i.kind]];
     out.push(`${c.bold(`${n + 1}. ${i.severity.toUpperCase()} ${colour(i.kind)}`)}: ${c.bold(forTerminal(i.title))}${i.open ? c.dim(' (still firing at end of input)') : ''}`);
     out.push(`   ${forTerminal(i.summary)}`);
-    out.push(c.dim(`   ${i.start} → ${i.end} (UTC) · rule ${i.rule} · ${Object.entries(i.group).map(([k, v]) => `${k}=${forTerminal(truncate(v, 60))}`).join(' ') || 'site-wide'}${i.approximate ? ' · figures approximate' : ''}`));
+    out.push(c.dim(`   ${formatTime(i.start, opts.timeZone)} → ${formatTime(i.end, opts.timeZone)} · rule ${i.rule} · ${Object.entries(i.group).map(([k, v]) => `${k}=${forTerminal(truncate(v, 60))}`).join(' ') || 'site-wide'}${i.approximate ? ' · figures approximate' : ''}`));
     for (const r of i.reasons.slice(0, 3)) out.push(`   why (error log): ${forTerminal(r.text)}`);
     out.push(`   likely cause: ${forTerminal(i.likely_cause)}`);
     for (const check of i.checks) out.push(`   ☐ ${forTerminal(check)}`);
@@ -77,7 +79,7 @@ export function renderText(r: ReportModel, opts: TextOptions): string {
     const bad = s.malformed > 0 ? c.yellow(`, ${int(s.malformed)} malformed`) : '';
     out.push(`  ${forTerminal(s.path)}  ${c.dim(forTerminal(truncate(s.format, 60)))}  ${int(s.lines)} lines, ${int(s.parsed)} parsed${bad}`);
   }
-  if (r.range.from) out.push(`  range ${r.range.from} → ${r.range.to} (UTC)`);
+  if (r.range.from) out.push(`  range ${formatTime(r.range.from, opts.timeZone)} → ${formatTime(r.range.to ?? r.range.from, opts.timeZone)}`);
   out.push('');
   out.push(c.bold('Status mix'));
   out.push('  ' + Object.entries(r.status).map(([code, n]) => (code === '401' ? c.red(`${code}: ${int(n)}`) : `${code}: ${int(n)}`)).join('   '));
@@ -90,7 +92,7 @@ export function renderText(r: ReportModel, opts: TextOptions): string {
     for (let i = 0; i < tl.length; i += per) buckets.push(tl.slice(i, i + per).reduce((s, p) => s + p.unauthorized, 0));
     out.push(c.bold(`401s over time`) + c.dim(` (${per * r.unauthorized.timelineStepSeconds / 60} min per column)`));
     out.push('  ' + c.red(sparkline(buckets)));
-    out.push(`  ${c.dim(tl[0]?.t ?? '')}${' '.repeat(Math.max(1, buckets.length - 40))}${c.dim(tl[tl.length - 1]?.t ?? '')}`);
+    out.push(`  ${c.dim(formatTime(tl[0]?.t ?? '', opts.timeZone))}${' '.repeat(Math.max(1, buckets.length - 46))}${c.dim(formatTime(tl[tl.length - 1]?.t ?? '', opts.timeZone))}`);
     out.push('');
   }
   for (const [title, entries] of [

@@ -71,6 +71,15 @@ export const EmailSchema = z.strictObject({
 });
 export type EmailConfig = z.infer<typeof EmailSchema>;
 
+/** Resource bounds: what an attacker who writes the logs (or fills a directory) can make authwatch hold. Each hit is counted and logged. */
+export const LimitsSchema = z.strictObject({
+  max_line_bytes: z.number().int().min(256).optional().describe('longer lines are counted as malformed (default 65536)'),
+  max_files: z.number().int().min(1).optional().describe('files followed at once; more matching a glob are skipped and said (default 512)'),
+  key_capacity: z.number().int().min(100).optional().describe('keys kept per rule table; past it the lightest are evicted and figures marked approximate (default 20000)'),
+  outbox_max: z.number().int().min(1).optional().describe('emails queued on disk; past it, alerts wait in their groups until the queue drains (default 1000)'),
+});
+export type Limits = z.infer<typeof LimitsSchema>;
+
 export const ConfigSchema = z.strictObject({
   inputs: z.array(InputSchema).min(1),
   rules: z.string().min(1).optional().describe('rule directory (default: the bundled rules/)'),
@@ -78,6 +87,7 @@ export const ConfigSchema = z.strictObject({
   trusted_proxies: z.array(Cidr).optional().describe('peers whose X-Forwarded-For is believed'),
   ignore: z.strictObject({ cidrs: z.array(Cidr).optional(), user_agents: z.array(z.string().min(1)).optional() }).optional(),
   outputs: z.array(OutputSchema).optional().describe('default: stdout'),
+  limits: LimitsSchema.optional().describe('resource bounds'),
   email: EmailSchema.optional().describe('email alerts through SMTP (grouped, rate-limited, queued on disk)'),
   poll_interval: DurationSchema.optional().describe('how often files are checked (default 250ms; inotify wakes it sooner)'),
   checkpoint_interval: DurationSchema.optional().describe('default 2s'),

@@ -12,6 +12,8 @@ export class DaemonMetrics {
   readonly eventsLate = new Gauge({ name: 'authwatch_events_late', help: 'Events older than the watermark since start (counted, not analysed)', registers: [this.registry] });
   readonly alertsFiring = new Gauge({ name: 'authwatch_alerts_firing', help: 'Alerts currently firing', registers: [this.registry] });
   readonly lagBytes = new Gauge({ name: 'authwatch_input_lag_bytes', help: 'Bytes behind the end of each followed file', labelNames: ['input'], registers: [this.registry] });
+  readonly limitHits = new Counter({ name: 'authwatch_limit_hits_total', help: 'Times a resource bound was hit (max_files, outbox_max; long lines are in lines_malformed, evictions in key_evictions)', labelNames: ['limit'], registers: [this.registry] });
+  readonly keyEvictions = new Gauge({ name: 'authwatch_key_evictions', help: 'Keys evicted from rule tables since start (key_capacity reached: figures approximate)', registers: [this.registry] });
   readonly checkpointAge = new Gauge({ name: 'authwatch_checkpoint_age_seconds', help: 'Seconds since the last checkpoint was written', registers: [this.registry] });
   /** Email figures, read at scrape time from the notifier (null without an email section). */
   emailStats: (() => EmailStats) | null = null;

@@ -78,6 +78,8 @@ export class WatchDaemon {
   private pendingAlerts: Alert[] = [];
   private dirty = false;
   private email: EmailNotifier | null = null;
+  /** Files over limits.max_files, said once each. */
+  private readonly skippedFiles = new Set<string>();
 
   constructor(private readonly opts: WatchOptions) {}
 
@@ -92,9 +94,9 @@ export class WatchDaemon {
   /** Email on, off or changed (SIGHUP): the outbox in the state dir is the same queue throughout. */
   private async applyEmail(config: Config, smtp: SmtpSender | null): Promise<void> {
     if (config.email && smtp) {
-      if (this.email) this.email.reconfigure(config.email, smtp);
+      if (this.email) this.email.reconfigure(config.email, smtp, config.limits?.outbox_max ?? 1000);
       else {
-        this.email = new EmailNotifier(config.email, smtp, config.state_dir, this.log);
+        this.email = new EmailNotifier(config.email, smtp, config.state_dir, this.log, { outboxMax: config.limits?.outbox_max ?? 1000, onLimit: () => this.metrics.limitHits.inc({ limit: 'outbox_max' }) });
         await this.email.start();
         const email = this.email;
         this.metrics.emailStats = () => email.stats;
@@ -112,7 +114,7 @@ export class WatchDaemon {
     const isTrustedProxy = configCidrs('trusted_proxies', config.trusted_proxies);
     this.config = config;
     this.rules = rules;
-    this.engine = new Engine(rules.rules, DEFAULT_ENGINE_OPTIONS, (t) => this.onTransition(t));
+    this.engine = new Engine(rules.rules, { ...DEFAULT_ENGINE_OPTIONS, capacity: config.limits?.key_capacity ?? DEFAULT_ENGINE_OPTIONS.capacity }, (t) => this.onTransition(t));
     this.outputs = (config.outputs ?? [{ type: 'stdout' as const }]).map((o) => makeOutput(o, (msg) => this.log.error({ output: o.type }, msg)));
     this.isIgnoredIp = isIgnoredIp;
     const agents = config.ignore?.user_agents;
@@ -177,6 +179,15 @@ export class WatchDaemon {
     for (const input of this.config.inputs) {
       for (const file of await matchFiles(input.path)) {
         if (this.followers.has(file)) continue;
+        const maxFiles = this.config.limits?.max_files ?? 512;
+        if (this.followers.size >= maxFiles) {
+          if (!this.skippedFiles.has(file)) {
+            this.skippedFiles.add(file);
+            this.metrics.limitHits.inc({ limit: 'max_files' });
+            this.log.warn({ input: file, maxFiles }, 'not followed: limits.max_files files are followed already');
+          }
+          continue;
+        }
         const st = new InputState(input.format ?? 'auto', this.state.counters[file]);
         if (st.spec !== 'auto') st.format = resolveFormat(st.spec);
         this.inputs.set(file, st);
@@ -193,7 +204,7 @@ export class WatchDaemon {
               this.log.warn({ input: file, line: n, bytes: len }, 'line over the length limit: counted as malformed');
             },
             notice: (level, msg, fields) => this.log[level](fields, msg),
-          }, resume ? 'start' : startAt, resume, DEFAULT_MAX_LINE_BYTES),
+          }, resume ? 'start' : startAt, resume, this.config.limits?.max_line_bytes ?? DEFAULT_MAX_LINE_BYTES),
         );
         // Counters restored from the checkpoint: totals stay exact across restarts.
         this.metrics.linesRead.inc({ input: file }, st.counters.read);
@@ -351,6 +362,7 @@ export class WatchDaemon {
       if (idle > pollMs) this.engine.advanceIdle(this.engine.newestEventTime + idle);
       if (await this.deliver()) lastCheckpoint = Date.now();
       this.metrics.eventsLate.set(this.engine.stats.late);
+      this.metrics.keyEvictions.set(this.engine.evictions);
       this.metrics.alertsFiring.set(this.firing.size);
       if (Date.now() - lastDiscover > 1000) {
         await this.discover('start');

@@ -77,15 +77,23 @@ export class EmailNotifier {
   /** After a connection-level failure, nothing is tried before this (one backoff for the whole queue). */
   private smtpBackoffUntil = 0;
   private rateLimitSaid = false;
+  private outboxFullSaid = false;
   readonly stats: EmailStats = { queued: 0, sent: 0, failedAttempts: 0, deadLetters: 0, digests: 0 };
+
+  private outboxMax: number;
+  private readonly onLimit: () => void;
+  private readonly tickMs: number;
 
   constructor(
     private config: EmailConfig,
     private sender: SmtpSender,
     stateDir: string,
     private readonly log: NotifierLog,
-    private readonly tickMs = 250,
+    opts: { outboxMax?: number; onLimit?: () => void; tickMs?: number } = {},
   ) {
+    this.outboxMax = opts.outboxMax ?? 1000;
+    this.onLimit = opts.onLimit ?? (() => undefined);
+    this.tickMs = opts.tickMs ?? 250;
     this.file = path.join(stateDir, 'email.json');
     this.outbox = new Outbox(stateDir);
   }
@@ -104,8 +112,9 @@ export class EmailNotifier {
   }
 
   /** A SIGHUP with a changed email section: new policy and transport, same queue. */
-  reconfigure(config: EmailConfig, sender: SmtpSender): void {
+  reconfigure(config: EmailConfig, sender: SmtpSender, outboxMax = this.outboxMax): void {
     this.sender.close();
+    this.outboxMax = outboxMax;
     this.config = config;
     this.sender = sender;
     this.grouper.setPolicy(policyOf(config));
@@ -154,8 +163,19 @@ export class EmailNotifier {
   }
 
   private async compose(now: number): Promise<void> {
-    const due = this.grouper.due(now);
+    let due = this.grouper.due(now);
     if (due.length === 0) return;
+    // A bounded queue: past it, alerts wait in their groups (also bounded) and go out as it drains.
+    const room = this.outboxMax - this.outbox.size;
+    if (due.length > room) {
+      if (!this.outboxFullSaid) {
+        this.onLimit();
+        this.log.error({ queued: this.outbox.size, outboxMax: this.outboxMax, waiting: due.length - Math.max(0, room) }, 'email outbox full (limits.outbox_max): new alerts wait in their groups until it drains');
+      }
+      this.outboxFullSaid = true;
+      if (room <= 0) return;
+      due = due.slice(0, room);
+    } else this.outboxFullSaid = false;
     const limit = this.config.max_per_hour ?? 20;
     this.state.composedAt = this.state.composedAt.filter((t) => now - t < HOUR);
     const budget = limit - this.state.composedAt.length;

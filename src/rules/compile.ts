@@ -195,7 +195,8 @@ function formatNumber(name: string, v: number): string {
 /** Fills {name} placeholders with values; a value is text, never evaluated. */
 export function renderTemplate(text: string, values: Record<string, string | number>): string {
   return text.replace(TEMPLATE_FIELD, (whole, name: string) => {
-    const v = values[name];
+    // Own fields only: "{constructor}" is not a way into the object's prototype.
+    const v = Object.hasOwn(values, name) ? values[name] : undefined;
     if (v === undefined) return whole;
     return typeof v === 'number' ? formatNumber(name, v) : v;
   });

@@ -440,6 +440,11 @@ export class Engine {
     };
   }
 
+  /** Keys evicted from the rule tables so far (their figures are approximate from then on). */
+  get evictions(): number {
+    return this.runtimes.reduce((n, r) => n + r.table.evictions, 0);
+  }
+
   /** End of input: settle what is held, close every bucket, and report alerts still firing as open incidents. */
   finish(): Incident[] {
     this.settler.releaseAll(this.release);

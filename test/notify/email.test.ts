@@ -40,7 +40,7 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop();
 });
 
-async function setUp(server: TestSmtpServer, extra: Partial<EmailConfig> = {}): Promise<{ notifier: EmailNotifier; log: Log; stateDir: string }> {
+async function setUp(server: TestSmtpServer, extra: Partial<EmailConfig> = {}, limits: { outboxMax?: number } = {}): Promise<{ notifier: EmailNotifier; log: Log; stateDir: string }> {
   servers.push(server);
   const config: EmailConfig = {
     smtp: { host: '127.0.0.1', port: server.port, starttls: 'never', timeout: '2s' },
@@ -54,7 +54,7 @@ async function setUp(server: TestSmtpServer, extra: Partial<EmailConfig> = {}): 
   };
   const stateDir = tempDir();
   const log = new Log();
-  const notifier = new EmailNotifier(config, await createSmtpSender(config.smtp), stateDir, log, 50);
+  const notifier = new EmailNotifier(config, await createSmtpSender(config.smtp), stateDir, log, { tickMs: 50, ...limits });
   await notifier.start();
   notifiers.push(notifier);
   return { notifier, log, stateDir };
@@ -149,4 +149,22 @@ test('rate limit: a storm of alerts yields at most max_per_hour emails, the rest
   // Every alert of the storm is in one of the two emails.
   for (const i of incidents) expect(`${single?.text}\n${digest?.text}`).toContain(i.summary);
   expect(notifier.stats.digests).toBe(1);
+});
+
+test('a full outbox (limits.outbox_max) holds new alerts back, says so once, and sends them as it drains', async () => {
+  const port = await TestSmtpServer.freePort();
+  const server = new TestSmtpServer(port);
+  const { notifier, log, stateDir } = await setUp(server, {}, { outboxMax: 1 });
+  await notifier.accept([firing('brute-force'), firing('scanner')]);
+  await waitFor(() => (log.lines.some((l) => l.startsWith('error email outbox full')) ? true : undefined), 5_000, () => log.lines.join('\n'));
+  await new Promise((r) => setTimeout(r, 500));
+  expect(readdirSync(path.join(stateDir, 'outbox')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+  expect(log.lines.filter((l) => l.startsWith('error email outbox full'))).toHaveLength(1);
+  await server.listen();
+  const mails = await server.waitForMessages(2, 10_000, () => log.lines.join('\n'));
+  await new Promise((r) => setTimeout(r, 300));
+  const subjects = mails.map((m) => m.subject ?? '');
+  expect(subjects).toHaveLength(2);
+  expect(subjects.filter((s) => s.includes('from 203.0.113.7'))).toHaveLength(1);
+  expect(subjects.filter((s) => s.includes('192.0.2.200'))).toHaveLength(1);
 });

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { CLI, ROOT, tempDir } from '../support/paths';
+import { CLI, CORPUS, ROOT, tempDir } from '../support/paths';
 import { ProgressMeter } from '../../src/cli/progress';
 
 jest.setTimeout(60_000);
@@ -136,6 +136,7 @@ describe('HTML in headless Chromium', () => {
       '</script><script>alert(1)</script>',
       "'-alert(1)-'",
       '<svg onload=alert(1)>',
+      '|injected|cells|',
     ];
     const log = path.join(dir, 'xss.log');
     const lines: string[] = [];
@@ -149,6 +150,17 @@ describe('HTML in headless Chromium', () => {
     const file = path.join(dir, 'xss.html');
     const r = run(['report', log, '--output', 'html', '-o', file]);
     expect(r.code).toBe(0);
+    // Markdown: no raw HTML, and every table row keeps its columns (a '|' from a log is escaped).
+    const md = run(['report', log, '--output', 'md']).stdout;
+    // (Inside a code fence a tag is literal text: only the rest must be free of raw HTML.)
+    expect(md.replace(/^(`{3,})text\n[\s\S]*?^\1$/gm, '')).not.toMatch(/<(?:script|img|svg)/i);
+    const cells = (row: string) => row.replace(/\\\\/g, '').replace(/\\\|/g, '').split('|').length;
+    let header = 0;
+    for (const row of md.split('\n')) {
+      if (!row.startsWith('| ')) header = 0;
+      else if (header === 0) header = cells(row);
+      else expect({ row, cells: cells(row) }).toEqual({ row, cells: header });
+    }
     const { page, dialogs } = await open(file);
     await page.waitForSelector('html[data-chart-points]');
     expect(await page.title()).toMatch(/^authwatch: /);
@@ -157,5 +169,54 @@ describe('HTML in headless Chromium', () => {
     const text = (await page.textContent('body')) as string;
     expect(text).toContain('<svg onload=alert(1)>');
     expect(await page.$$eval('img, svg[onload], script:not([type])', (els) => els.length)).toBe(2); // uPlot and the page script
+  });
+
+  test("the corpus's real XSS and SQLi probes, decoded and placed in every log field of 401 lines: the HTML report and the HTML email run none of them", async () => {
+    const dir = tempDir();
+    const probes = ['crowdsec-nginx-http-xss-probing__nginx-http-xss-probing.log', 'crowdsec-nginx-http-sqli-probing__nginx-http-sqli-probing.log']
+      .flatMap((f) => readFileSync(path.join(CORPUS, 'access', f), 'utf8').split('\n'))
+      .map((l) => /"GET ([^ ]*) HTTP/.exec(l)?.[1])
+      .filter((t): t is string => t !== undefined)
+      .map((target) => {
+        const q = target.split('?')[1] ?? target;
+        try {
+          return decodeURIComponent(q.replace(/^[a-z]+=/, ''));
+        } catch {
+          return q;
+        }
+      });
+    // The corpus has fragments ("<script", "alert("); complete payloads make a run visible if one happened.
+    const payloads = [...probes, '<script>document.title="pwned"</script>', '<img src=x onerror=document.title="pwned">', '"><svg/onload=alert(1)>', '</script><script>alert(1)</script>', 'javascript:alert(1)'];
+    const quoted = (p: string) => p.replace(/\\/g, '\\\\').replace(/"/g, '\\x22');
+    const lines = payloads.map((p, i) => {
+      const time = `20/Nov/2026:09:${String(10 + Math.floor(i / 20)).padStart(2, '0')}:${String((i * 3) % 60).padStart(2, '0')} +0000`;
+      const inUrl = quoted(p).replace(/\s/g, '%20');
+      return `203.0.113.80 - ${quoted(p).replace(/\s/g, '_') || '-'} [${time}] "GET /admin/${inUrl}?q=${inUrl} HTTP/1.1" 401 10 "${quoted(p)}" "${quoted(p)}"`;
+    });
+    const log = path.join(dir, 'probes.log');
+    writeFileSync(log, lines.join('\n') + '\n');
+    const r = run(['report', log, '--output', 'json']);
+    const report = JSON.parse(r.stdout);
+    expect(report.lines.malformed).toBe(0);
+    expect(report.incidents.length).toBeGreaterThan(0);
+    const html = path.join(dir, 'probes.html');
+    expect(run(['report', log, '--output', 'html', '-o', html]).code).toBe(0);
+    // The same incidents as the email's HTML part.
+    const { renderGroup } = await import('../../src/notify/render');
+    const email = renderGroup({ key: 'k', labels: {}, firing: report.incidents.map((i: object) => ({ ...i, status: 'firing' })), resolved: [], repeat: false, threadId: null }, { subjectPrefix: '[authwatch]', timeZone: 'UTC', sampleLines: 50 });
+    const emailFile = path.join(dir, 'email.html');
+    writeFileSync(emailFile, email.html);
+    for (const file of [html, emailFile]) {
+      const { page, dialogs, problems } = await open(file);
+      await page.waitForLoadState('load');
+      await new Promise((res) => setTimeout(res, 300));
+      expect(await page.title()).not.toContain('pwned');
+      expect(dialogs).toEqual([]);
+      expect(problems.filter((p) => !/Content Security Policy/.test(p))).toEqual([]);
+      expect(await page.$$eval('[onerror], [onload], img, iframe, a[href^="javascript"]', (els) => els.length)).toBe(0);
+      // The payloads are there, as text (top lists and sample lines show some of them).
+      const body = (await page.textContent('body')) as string;
+      expect(payloads.filter((p) => p.length > 4 && body.includes(p)).length).toBeGreaterThanOrEqual(3);
+    }
   });
 });

@@ -18,8 +18,9 @@ export function killDaemons(): void {
   running.clear();
 }
 
-export async function startDaemon(config: string, args: string[] = []): Promise<Daemon> {
-  const proc = spawn(process.execPath, [CLI, 'watch', '-c', config, '--metrics', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startDaemon(config: string, args: string[] = [], env: Record<string, string> = {}): Promise<Daemon> {
+  // The environment is passed explicitly: a test's process.env is jest's copy, not the one a child inherits.
+  const proc = spawn(process.execPath, [CLI, 'watch', '-c', config, '--metrics', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   running.add(proc);
   proc.on('exit', () => running.delete(proc));
   let err = '';

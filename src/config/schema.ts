@@ -9,10 +9,34 @@ import { UsageError } from '../errors';
 
 const Cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'a CIDR such as 10.0.0.0/8');
 
-export const InputSchema = z.strictObject({
-  path: z.string().min(1).describe('a file or a glob (new matching files are picked up)'),
-  format: FormatSpecSchema.optional().describe('default auto'),
+const SyslogListenerSchema = z.strictObject({
+  protocol: z.enum(['udp', 'tcp']).describe('udp: nginx access_log/error_log syslog:server=…; tcp: rsyslog/logger (octet counting or newline framing)'),
+  bind: z.string().min(1).optional().describe('address to listen on (default 127.0.0.1)'),
+  port: z.number().int().min(0).max(65535).describe('0: any free port (logged)'),
+  allowed_senders: z.array(Cidr).optional().describe('CIDRs allowed to send (default: any that can reach the bind address)'),
+  max_message_bytes: z.number().int().min(256).max(1_048_576).optional().describe('longer messages are dropped and counted (default 65536)'),
+  receive_buffer_bytes: z.number().int().min(65_536).optional().describe('UDP socket receive buffer (default 4 MiB); kernel drops are in /metrics'),
 });
+
+/** One object with either `path` or `syslog` (not a zod union: its errors would lose the field that is wrong). */
+export const InputSchema = z
+  .strictObject({
+    path: z.string().min(1).optional().describe('a file or a glob (new matching files are picked up)'),
+    syslog: SyslogListenerSchema.optional().describe('listen for syslog messages instead of following files'),
+    format: FormatSpecSchema.optional().describe('default auto (for syslog: detected per sending host and tag)'),
+  })
+  .refine((i) => (i.path === undefined) !== (i.syslog === undefined), 'give either path (files) or syslog (a listener)');
+export type InputConfig = z.infer<typeof InputSchema>;
+export type FileInputConfig = InputConfig & { path: string };
+export type SyslogInputConfig = InputConfig & { syslog: z.infer<typeof SyslogListenerSchema> };
+
+export function isSyslogInput(i: InputConfig): i is SyslogInputConfig {
+  return i.syslog !== undefined;
+}
+
+export function isFileInput(i: InputConfig): i is FileInputConfig {
+  return i.path !== undefined;
+}
 
 export const OutputSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('stdout') }),
@@ -91,6 +115,7 @@ export const ConfigSchema = z.strictObject({
   email: EmailSchema.optional().describe('email alerts through SMTP (grouped, rate-limited, queued on disk)'),
   poll_interval: DurationSchema.optional().describe('how often files are checked (default 250ms; inotify wakes it sooner)'),
   checkpoint_interval: DurationSchema.optional().describe('default 2s'),
+  allowed_lateness: DurationSchema.optional().describe('how far behind the newest event a line may arrive and still count (default 60s)'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -123,7 +148,7 @@ export async function loadConfig(file: string): Promise<Config> {
   const c = parsed.data;
   return {
     ...c,
-    inputs: c.inputs.map((i) => ({ ...i, path: abs(i.path) })),
+    inputs: c.inputs.map((i) => (isFileInput(i) ? { ...i, path: abs(i.path) } : i)),
     rules: c.rules === undefined ? undefined : abs(c.rules),
     state_dir: abs(c.state_dir),
     outputs: c.outputs?.map((o) => (o.type === 'jsonl' ? { ...o, path: abs(o.path) } : o)),

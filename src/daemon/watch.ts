@@ -11,7 +11,8 @@ import picomatch from 'picomatch';
 import { cidrMatcher } from '../aggregate/cidr';
 import { UsageError } from '../errors';
 import { isIP } from 'node:net';
-import { loadConfig, type Config } from '../config/schema';
+import { isFileInput, isSyslogInput, loadConfig, type Config, type SyslogInputConfig } from '../config/schema';
+import { SyslogServer, type SyslogMessage } from '../ingest/syslog';
 import { loadRules, RuleLoadError, type RuleSet } from '../rules/load';
 import { Engine, DEFAULT_ENGINE_OPTIONS, type AlertTransition } from '../rules/engine';
 import { durationMs } from '../rules/compile';
@@ -78,8 +79,12 @@ export class WatchDaemon {
   private pendingAlerts: Alert[] = [];
   private dirty = false;
   private email: EmailNotifier | null = null;
-  /** Files over limits.max_files, said once each. */
+  /** Files and syslog streams over limits.max_files, said once each. */
   private readonly skippedFiles = new Set<string>();
+  private syslogServers: Array<{ name: string; server: SyslogServer }> = [];
+  /** One per sending host and tag: its own format (detected) and line numbers. */
+  private readonly streams = new Map<string, { st: InputState; lines: number; host: string }>();
+  private syslogSignature = '';
 
   constructor(private readonly opts: WatchOptions) {}
 
@@ -114,7 +119,15 @@ export class WatchDaemon {
     const isTrustedProxy = configCidrs('trusted_proxies', config.trusted_proxies);
     this.config = config;
     this.rules = rules;
-    this.engine = new Engine(rules.rules, { ...DEFAULT_ENGINE_OPTIONS, capacity: config.limits?.key_capacity ?? DEFAULT_ENGINE_OPTIONS.capacity }, (t) => this.onTransition(t));
+    this.engine = new Engine(
+      rules.rules,
+      {
+        ...DEFAULT_ENGINE_OPTIONS,
+        capacity: config.limits?.key_capacity ?? DEFAULT_ENGINE_OPTIONS.capacity,
+        allowedLatenessMs: config.allowed_lateness === undefined ? DEFAULT_ENGINE_OPTIONS.allowedLatenessMs : durationMs(config.allowed_lateness),
+      },
+      (t) => this.onTransition(t),
+    );
     this.outputs = (config.outputs ?? [{ type: 'stdout' as const }]).map((o) => makeOutput(o, (msg) => this.log.error({ output: o.type }, msg)));
     this.isIgnoredIp = isIgnoredIp;
     const agents = config.ignore?.user_agents;
@@ -147,6 +160,7 @@ export class WatchDaemon {
       this.apply(config, rules);
       await this.applyEmail(config, smtp);
       this.watchDirectories();
+      await this.startSyslog();
       this.log.info({ rules: rules.rules.map((r) => r.id) }, 'SIGHUP: configuration and rules reloaded');
     } catch (e) {
       const detail = e instanceof RuleLoadError ? e.problems.map((p) => `${p.file}:${p.line}: ${p.ruleId ?? ''} ${p.field}: ${p.message}`) : [(e as Error).message];
@@ -164,7 +178,7 @@ export class WatchDaemon {
   private watchDirectories(): void {
     for (const w of this.watchers) w.close();
     this.watchers = [];
-    const dirs = new Set(this.config.inputs.map((i) => path.dirname(picomatch.scan(i.path).isGlob ? picomatch.scan(i.path).base || '.' : i.path)));
+    const dirs = new Set(this.config.inputs.filter(isFileInput).map((i) => path.dirname(picomatch.scan(i.path).isGlob ? picomatch.scan(i.path).base || '.' : i.path)));
     for (const dir of dirs) {
       try {
         // inotify only wakes the poller sooner; polling alone is correct.
@@ -176,7 +190,7 @@ export class WatchDaemon {
   }
 
   private async discover(startAt: StartAt): Promise<void> {
-    for (const input of this.config.inputs) {
+    for (const input of this.config.inputs.filter(isFileInput)) {
       for (const file of await matchFiles(input.path)) {
         if (this.followers.has(file)) continue;
         const maxFiles = this.config.limits?.max_files ?? 512;
@@ -215,20 +229,72 @@ export class WatchDaemon {
     }
   }
 
-  private onLine(file: string, st: InputState, text: string, lineNo: number): void {
+  /** (Re)starts the syslog listeners when their configuration changed (start and SIGHUP). */
+  private async startSyslog(): Promise<void> {
+    const inputs = this.config.inputs.filter(isSyslogInput);
+    const signature = JSON.stringify(inputs);
+    if (signature === this.syslogSignature) return;
+    for (const { server } of this.syslogServers) await server.close();
+    this.syslogServers = [];
+    for (const input of inputs) {
+      const l = input.syslog;
+      const allowed = configCidrs('inputs.syslog.allowed_senders', l.allowed_senders);
+      const bind = l.bind ?? '127.0.0.1';
+      let name = `syslog:${l.protocol}:${bind}:${l.port}`;
+      const server = new SyslogServer(
+        { protocol: l.protocol, bind, port: l.port, maxMessageBytes: l.max_message_bytes ?? 65_536, receiveBufferBytes: l.receive_buffer_bytes ?? 4 * 1024 * 1024, allowed: l.allowed_senders ? allowed : () => true },
+        {
+          message: (m) => this.onSyslog(name, input, m),
+          dropped: (reason, sender, detail) => {
+            this.metrics.syslogDropped.inc({ listener: name, reason });
+            if (this.metrics.syslogDropCount(name) <= 20) this.log.warn({ listener: name, sender, reason, detail }, 'syslog message dropped');
+          },
+        },
+      );
+      const port = await server.start();
+      name = `syslog:${l.protocol}:${bind}:${port}`;
+      this.syslogServers.push({ name, server });
+      this.log.info({ protocol: l.protocol, bind, port }, 'syslog listening');
+    }
+    this.syslogSignature = signature;
+  }
+
+  private onSyslog(listener: string, input: SyslogInputConfig, m: SyslogMessage): void {
+    this.metrics.syslogMessages.inc({ listener });
+    const key = `${listener}/${m.host}/${m.tag}`;
+    let stream = this.streams.get(key);
+    if (!stream) {
+      const maxFiles = this.config.limits?.max_files ?? 512;
+      if (this.followers.size + this.streams.size >= maxFiles) {
+        if (!this.skippedFiles.has(key)) {
+          this.skippedFiles.add(key);
+          this.metrics.limitHits.inc({ limit: 'max_files' });
+          this.log.warn({ stream: key, maxFiles }, 'syslog stream not read: limits.max_files files and streams are read already');
+        }
+        return;
+      }
+      stream = { st: new InputState(input.format ?? 'auto', undefined), lines: 0, host: m.host };
+      if (stream.st.spec !== 'auto') stream.st.format = resolveFormat(stream.st.spec);
+      this.streams.set(key, stream);
+      this.log.info({ stream: key, host: m.host, tag: m.tag }, 'new syslog stream');
+    }
+    this.onLine(key, stream.st, m.text, ++stream.lines, m.host);
+  }
+
+  private onLine(file: string, st: InputState, text: string, lineNo: number, origin?: string): void {
     this.lastLineWall = Date.now();
     this.dirty = true;
     st.counters.read++;
     this.metrics.linesRead.inc({ input: file });
     if (!st.format) {
       st.held.push([text, lineNo]);
-      if (st.held.filter(([t]) => !isCommentOrBlank(t)).length >= 20) this.detect(file, st);
+      if (st.held.filter(([t]) => !isCommentOrBlank(t)).length >= 20) this.detect(file, st, origin);
       return;
     }
-    this.handle(file, st, st.format, text, lineNo);
+    this.handle(file, st, st.format, text, lineNo, origin);
   }
 
-  private detect(file: string, st: InputState): void {
+  private detect(file: string, st: InputState, origin?: string): void {
     const d = detectFormat(file, st.held.map(([t]) => t));
     if (!d.ok) {
       this.log.error({ input: file }, `${d.message}; its lines are counted as malformed`);
@@ -239,10 +305,11 @@ export class WatchDaemon {
     }
     const held = st.held;
     st.held = [];
-    for (const [t, n] of held) this.handle(file, st, st.format, t, n);
+    for (const [t, n] of held) this.handle(file, st, st.format, t, n, origin);
   }
 
-  private handle(file: string, st: InputState, fmt: ResolvedFormat, text: string, lineNo: number): void {
+  /** `origin`: the sending host of a syslog line, which becomes the event's host (rules may group by it). */
+  private handle(file: string, st: InputState, fmt: ResolvedFormat, text: string, lineNo: number, origin?: string): void {
     if (isCommentOrBlank(text)) return;
     if (fmt.kind === 'error') {
       const r = parseErrorLogLine(text, file, lineNo, this.errorLogOffset());
@@ -252,6 +319,7 @@ export class WatchDaemon {
         if (r.kind === 'auth_failure') {
           st.counters.authFailures++;
           this.metrics.authFailures.inc({ input: file });
+          if (origin !== undefined) r.host = origin;
           if (!this.isIgnoredIp(r.ip)) this.engine.addAuthFailure(r);
         }
       } else this.malformed(file, st, lineNo, r.reason);
@@ -261,6 +329,7 @@ export class WatchDaemon {
     if (isParseFailure(r)) return this.malformed(file, st, lineNo, r.reason);
     st.counters.parsed++;
     this.metrics.linesParsed.inc({ input: file });
+    if (origin !== undefined) r.host = origin;
     this.trustProxy(r);
     if (this.isIgnoredIp(r.ip) || (r.userAgent !== '' && this.isIgnoredAgent(r.userAgent))) return;
     this.engine.add(r);
@@ -346,7 +415,8 @@ export class WatchDaemon {
     this.watchDirectories();
     // Open and position every input before saying so: "from the end" means the end at this moment.
     for (const f of this.followers.values()) await f.poll();
-    this.log.info({ files: [...this.followers.keys()] }, 'ready: following');
+    await this.startSyslog();
+    this.log.info({ files: [...this.followers.keys()], syslog: this.syslogServers.map((s) => s.name) }, 'ready: following');
     let lastCheckpoint = 0;
     let lastDiscover = Date.now();
     for (;;) {
@@ -358,6 +428,8 @@ export class WatchDaemon {
         // sample, or its lines would reach the engine after newer lines of other files (and be late).
         if (!st.format && st.held.some(([t]) => !isCommentOrBlank(t))) this.detect(file, st);
       }
+      // A syslog stream's first lines: detect from what arrived rather than wait for a full sample.
+      for (const [key, { st, host }] of this.streams) if (!st.format && st.held.some(([t]) => !isCommentOrBlank(t)) && Date.now() - this.lastLineWall > pollMs) this.detect(key, st, host);
       const idle = Date.now() - this.lastLineWall;
       if (idle > pollMs) this.engine.advanceIdle(this.engine.newestEventTime + idle);
       if (await this.deliver()) lastCheckpoint = Date.now();
@@ -365,6 +437,10 @@ export class WatchDaemon {
       this.metrics.keyEvictions.set(this.engine.evictions);
       this.metrics.alertsFiring.set(this.firing.size);
       if (Date.now() - lastDiscover > 1000) {
+        for (const { name, server } of this.syslogServers) {
+          const drops = await server.kernelDrops();
+          if (drops !== null) this.metrics.syslogKernelDrops.set({ listener: name }, drops);
+        }
         await this.discover('start');
         lastDiscover = Date.now();
       }
@@ -387,6 +463,7 @@ export class WatchDaemon {
     await this.checkpoint();
     for (const f of this.followers.values()) await f.close();
     for (const w of this.watchers) w.close();
+    for (const { server } of this.syslogServers) await server.close();
     await this.email?.stop();
     await this.metrics.close();
     this.log.info({ engine: this.engine.stats }, 'stopped after a final checkpoint');

@@ -82,6 +82,7 @@ test('the email says what, which kind and why, the evidence, top lists, sample l
   expect(html).toContain(alert.checks[0]?.replace(/"/g, '&quot;').replace(/'/g, '&#39;'));
   expect(html).not.toMatch(/\b(?:src|href)=["']?(?:https?:)?\/\//i);
   expect(mail?.messageId).toMatch(/^<authwatch\.00000000-[0-9a-f]{16}@example\.test>$/);
+  await waitFor(() => (notifier.stats.sent === 1 ? true : undefined), 5_000, () => JSON.stringify(notifier.stats));
   expect(notifier.stats).toEqual(expect.objectContaining({ sent: 1, queued: 0, failedAttempts: 0 }));
 });
 
@@ -108,6 +109,8 @@ test('451 (try later) is retried with backoff until accepted: one message, the s
   await notifier.accept([firing('scanner')]);
   await server.waitForMessages(1);
   expect(server.attempts).toBe(3);
+  // The server has the message before the client reads its 250: wait for the notifier's bookkeeping.
+  await waitFor(() => (notifier.stats.sent === 1 ? true : undefined), 5_000, () => JSON.stringify(notifier.stats));
   expect(notifier.stats).toEqual(expect.objectContaining({ sent: 1, failedAttempts: 2, deadLetters: 0, queued: 0 }));
   expect(log.lines.filter((l) => l.startsWith('warn email not sent, will retry'))).toHaveLength(2);
   expect(readdirSync(path.join(stateDir, 'outbox')).filter((f) => f.endsWith('.json'))).toEqual([]);

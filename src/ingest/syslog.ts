@@ -51,7 +51,9 @@ export function parseSyslog(raw: string, sender: string): SyslogMessage | { reas
   const t = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d:\d\d:\d\d) /.exec(rest);
   if (!t || MONTHS.indexOf(t[1] as string) % 3 !== 0) return { reason: 'RFC 3164 timestamp missing' };
   rest = rest.slice(t[0].length);
-  // Then HOST TAG: or, without a host name, TAG: directly.
+  // Then HOST TAG: or, without a host name, TAG: directly (nginx sends an empty host before its
+  // hostname is known: "05:15:12  nginx_error: …").
+  if (rest.startsWith(' ')) rest = rest.replace(/^ +/, '');
   const tagOnly = /^([^\s:[\]]+)(?:\[\d+\])?: ?/.exec(rest);
   if (tagOnly) return { host: sender, tag: tagOnly[1] as string, text: rest.slice(tagOnly[0].length), sender };
   const hostTag = /^(\S+) ([^\s:[\]]+)(?:\[\d+\])?: ?/.exec(rest);

@@ -10,6 +10,7 @@ describe('parseSyslog', () => {
   test.each([
     ['nginx (RFC 3164 with host)', `<190>Nov 23 05:11:49 web-1 nginx: ${ACCESS}`, { host: 'web-1', tag: 'nginx', text: ACCESS }],
     ['nginx nohostname', `<190>Nov  3 05:11:49 nginx: ${ACCESS}`, { host: '10.0.0.9', tag: 'nginx', text: ACCESS }],
+    ['nginx at start-up (empty host)', `<189>Nov 23 05:15:12  nginx_error: 2026/11/23 05:15:12 [notice] 1#1: nginx/1.22.1`, { host: '10.0.0.9', tag: 'nginx_error', text: '2026/11/23 05:15:12 [notice] 1#1: nginx/1.22.1' }],
     ['logger with pid', `<13>Nov 23 05:11:49 web-2 apache[4242]: ${ACCESS}`, { host: 'web-2', tag: 'apache', text: ACCESS }],
     ['RFC 5424, nil SD', `<165>1 2026-11-23T05:11:49.003Z web-3 apache 4242 - - ${ACCESS}`, { host: 'web-3', tag: 'apache', text: ACCESS }],
     ['RFC 5424, SD with escaped ]', `<165>1 2026-11-23T05:11:49Z web-4 nginx - ID47 [ex@32473 a="x\\]y"][b@1 c="d"] \ufeff${ACCESS}`, { host: 'web-4', tag: 'nginx', text: ACCESS }],

@@ -65,7 +65,7 @@ test('the progress meter on a terminal: bytes of total, lines/s, ETA, erased at 
 describe('HTML in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/ensure-chromium.sh, run by npm test) or set AUTHWATCH_CHROMIUM`);
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/ensure-test-deps.sh, run by npm test) or set AUTHWATCH_CHROMIUM`);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
   afterAll(async () => {

@@ -152,6 +152,12 @@ export function tokenizeApache(formatIn: string): Element[] {
     out.push({ field: apacheDirective(letter, arg), name: format.slice(pct, j + 1) });
     i = j + 1;
   }
+  // %{c}a is the connection's peer (the proxy, under mod_remoteip): the best address there is when
+  // nothing else names the client, rather than none.
+  if (!out.some((e) => 'field' in e && e.field === 'ip')) {
+    const peer = out.find((e): e is { field: FieldTarget; name: string } => 'field' in e && /^%[<>!0-9,]*\{c\}a$/.test(e.name));
+    if (peer) peer.field = 'ip';
+  }
   return out;
 }
 

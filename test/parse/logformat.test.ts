@@ -71,6 +71,13 @@ describe('Apache LogFormat compiler', () => {
     expect(e).toMatchObject({ host: 'portal.example.org', referer: 'https://a/', userAgent: 'Mozilla/5.0 (X11)', bytes: 512 });
   });
 
+  test('%{c}a (the peer, behind mod_remoteip) is the address unless %a or %h names the client', () => {
+    const peerOnly = compileApacheFormat('%{c}a %l %u %t "%r" %>s %b "%{X-Forwarded-For}i"');
+    expect(ok(peerOnly, '127.0.0.1 - admin [21/Nov/2026:08:00:01 +0000] "GET /login/ HTTP/1.1" 401 381 "198.51.100.7"')).toMatchObject({ ip: '127.0.0.1', forwardedFor: '198.51.100.7', status: 401 });
+    const both = compileApacheFormat('%a %{c}a %u %t "%r" %>s %b');
+    expect(ok(both, '198.51.100.7 127.0.0.1 admin [21/Nov/2026:08:00:01 +0000] "GET /login/ HTTP/1.1" 401 381')).toMatchObject({ ip: '198.51.100.7' });
+  });
+
   test('%{sec}t epoch time, and unknown directives are refused', () => {
     const parse = compileApacheFormat('%a %{sec}t "%r" %s');
     expect(new Date(ok(parse, '192.0.2.5 1763712001 "GET / HTTP/1.1" 200').time).toISOString()).toBe('2025-11-21T08:00:01.000Z');

@@ -21,8 +21,8 @@ export interface Sample {
   raw: string;
 }
 
-type TopDimension = 'ip' | 'path' | 'client' | 'user';
-const TOP_DIMENSIONS: TopDimension[] = ['ip', 'path', 'client', 'user'];
+type TopDimension = 'ip' | 'path' | 'client' | 'user' | 'host';
+const TOP_DIMENSIONS: TopDimension[] = ['ip', 'path', 'client', 'user', 'host'];
 
 class Slot {
   bucket = -1;
@@ -164,6 +164,7 @@ interface FirstFailure {
   path: string;
   userAgent: string;
   remoteUser: string;
+  host: string;
   bucket: number;
   previouslyOk: boolean;
 }
@@ -263,7 +264,7 @@ export class KeyTable {
     if (st === undefined && this.opts.promoteAt === 2) {
       const first = this.doorkeeper.get(key) ?? this.doorkeeperOld.get(key);
       if (first === undefined) {
-        this.rememberFirst(key, { time: e.time, ip: e.ip, path: e.path, userAgent: e.userAgent, remoteUser: e.remoteUser, bucket, previouslyOk });
+        this.rememberFirst(key, { time: e.time, ip: e.ip, path: e.path, userAgent: e.userAgent, remoteUser: e.remoteUser, host: e.host, bucket, previouslyOk });
         return;
       }
       this.doorkeeper.delete(key);
@@ -321,11 +322,13 @@ export class KeyTable {
     (slot.clients ??= new DistinctCounter()).add(client);
     if (e.remoteUser !== '') (slot.users ??= new DistinctCounter()).add(e.remoteUser);
     if (previouslyOk) (slot.previouslyOk ??= new DistinctCounter()).add(client);
-    const top = (slot.top ??= { ip: new TopValues(), path: new TopValues(), client: new TopValues(), user: new TopValues() });
+    const top = (slot.top ??= { ip: new TopValues(), path: new TopValues(), client: new TopValues(), user: new TopValues(), host: new TopValues() });
     top.ip.bump(e.ip);
     top.path.bump(e.path || '(no path)');
     top.client.bump(clientOf(e));
     if (e.remoteUser !== '') top.user.bump(e.remoteUser);
+    // Which servers of a fleet saw it (syslog input, vhost logs); empty for a single file.
+    if (e.host !== '') top.host.bump(e.host);
     if (e.time < st.firstFailure) st.firstFailure = e.time;
     st.lastBucket = bucket;
     st.lastFailBucket = bucket;
@@ -357,7 +360,7 @@ export class KeyTable {
   figures(st: KeyState, bucket: number, detail: boolean, topN = 5): WindowFigures {
     const f: WindowFigures = {
       count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkClients: 0,
-      firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [] },
+      firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [], host: [] },
       baselineCount: 0, baselineTotal: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure, authFailures: 0, reasons: {}, details: [],
     };
     const details = new Map<string, number>();
@@ -367,7 +370,7 @@ export class KeyTable {
     const paths = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const clients = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const prevOk = new DistinctCounter(WINDOW_EXACT_LIMIT);
-    const tops: Record<TopDimension, Map<string, number>> = { ip: new Map(), path: new Map(), client: new Map(), user: new Map() };
+    const tops: Record<TopDimension, Map<string, number>> = { ip: new Map(), path: new Map(), client: new Map(), user: new Map(), host: new Map() };
     for (const s of st.slots) {
       if (s === undefined || s.bucket <= bucket - this.windowBuckets || s.bucket > bucket) continue;
       f.count += s.failures;

@@ -30,6 +30,9 @@ import { makeOutput, type Alert, type Output } from './outputs';
 import { EmailNotifier } from '../notify/email';
 import { createSmtpSender, type SmtpSender } from '../notify/smtp';
 
+/** Files and streams over limits.max_files are named in the log this many times at most. */
+const SKIPPED_SAID_MAX = 100;
+
 export interface WatchOptions {
   configFile: string;
   bundledRules: string;
@@ -260,13 +263,15 @@ export class WatchDaemon {
   }
 
   private onSyslog(listener: string, input: SyslogInputConfig, m: SyslogMessage): void {
-    this.metrics.syslogMessages.inc({ listener });
     const key = `${listener}/${m.host}/${m.tag}`;
     let stream = this.streams.get(key);
     if (!stream) {
       const maxFiles = this.config.limits?.max_files ?? 512;
       if (this.followers.size + this.streams.size >= maxFiles) {
-        if (!this.skippedFiles.has(key)) {
+        // Every message of a stream past the limit is a counted drop; the warning is said once per
+        // stream, for the first few (host names in syslog headers are the sender's to choose).
+        this.metrics.syslogDropped.inc({ listener, reason: 'stream_limit' });
+        if (!this.skippedFiles.has(key) && this.skippedFiles.size < SKIPPED_SAID_MAX) {
           this.skippedFiles.add(key);
           this.metrics.limitHits.inc({ limit: 'max_files' });
           this.log.warn({ stream: key, maxFiles }, 'syslog stream not read: limits.max_files files and streams are read already');
@@ -278,6 +283,7 @@ export class WatchDaemon {
       this.streams.set(key, stream);
       this.log.info({ stream: key, host: m.host, tag: m.tag }, 'new syslog stream');
     }
+    this.metrics.syslogMessages.inc({ listener });
     this.onLine(key, stream.st, m.text, ++stream.lines, m.host);
   }
 

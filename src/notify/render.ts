@@ -92,6 +92,7 @@ function alertText(a: Alert, o: RenderOptions): string {
   out.push(`Top paths:    ${topLine(a.top.path)}`);
   out.push(`Top clients:  ${topLine(a.top.client)}`);
   if (a.top.user.length) out.push(`Top users:    ${topLine(a.top.user)}`);
+  if (a.top.host?.length) out.push(`Hosts:        ${topLine(a.top.host)}`);
   out.push('');
   out.push(`Likely cause: ${bodySafe(a.likely_cause, 400)}`);
   out.push('Check:');
@@ -143,6 +144,7 @@ function alertHtml(a: Alert, o: RenderOptions): string {
     topHtml('Top paths', a.top.path),
     topHtml('Top clients', a.top.client),
     topHtml('Top users', a.top.user),
+    topHtml('Hosts', a.top.host ?? []),
     `<h4 style="margin:12px 0 4px;">Likely cause</h4><p style="margin:0;">${escapeHtml(a.likely_cause)}</p>`,
     `<h4 style="margin:12px 0 4px;">Check</h4><ol style="margin:0;padding-left:20px;">${a.checks.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ol>`,
     samples.length ? `<h4 style="margin:12px 0 4px;">Sample lines</h4><pre style="font-size:12px;white-space:pre-wrap;word-break:break-all;background:#f0f0f0;padding:6px;">${samples.map((s) => escapeHtml(truncate(s, 2000))).join('\n')}</pre>` : '',

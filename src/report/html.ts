@@ -156,6 +156,7 @@ function card(i: Incident, n: number, tz: string): string {
     `<dt>Per minute</dt><dd>${sparkSvg(i.timeline.counts)} <span class="legend">peak ${int(peak)}/min</span></dd>`,
     `<dt>Top IPs</dt><dd class="key">${esc(i.top.ip.slice(0, 5).map((e) => `${truncate(e.key, 80)} (${e.count})`).join(', ') || '-')}</dd>`,
     `<dt>Top paths</dt><dd class="key">${esc(i.top.path.slice(0, 5).map((e) => `${truncate(e.key, 80)} (${e.count})`).join(', ') || '-')}</dd>`,
+    i.top.host?.length ? `<dt>Hosts</dt><dd class="key">${esc(i.top.host.slice(0, 5).map((e) => `${truncate(e.key, 80)} (${e.count})`).join(', '))}</dd>` : '',
     `<dt>Likely cause</dt><dd>${esc(i.likely_cause)}</dd>`,
     '</dl>',
     `<strong>Check</strong><ol>${i.checks.map((c) => `<li>${esc(c)}</li>`).join('')}</ol>`,

@@ -60,6 +60,7 @@ function incident(i: Incident, n: number, tz: string): string {
     `- **Per minute:** \`${sparkline(i.timeline.counts.slice(-60)).replace(/ /g, '·')}\` (peak ${int(Math.max(0, ...i.timeline.counts))}/min)`,
     ...i.reasons.slice(0, 3).map((r) => `- **Error log:** ${mdText(r.text)}`),
     `- **Top IPs:** ${mdText(i.top.ip.slice(0, 5).map((e) => `${e.key} (${e.count})`).join(', ') || '-')}`,
+    ...(i.top.host?.length ? [`- **Hosts:** ${mdText(i.top.host.slice(0, 5).map((e) => `${e.key} (${e.count})`).join(', '))}`] : []),
     `- **Likely cause:** ${mdText(i.likely_cause)}`,
     '',
     '**Checks**',

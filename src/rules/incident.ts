@@ -18,7 +18,7 @@ export interface Incident {
   count: number;
   /** The busiest window's metrics, against the baseline as it was when the alert fired; `top` from the same window. */
   metrics: Partial<Record<Metric, number>>;
-  top: { ip: Array<{ key: string; count: number }>; path: Array<{ key: string; count: number }>; client: Array<{ key: string; count: number }>; user: Array<{ key: string; count: number }> };
+  top: { ip: Array<{ key: string; count: number }>; path: Array<{ key: string; count: number }>; client: Array<{ key: string; count: number }>; user: Array<{ key: string; count: number }>; host?: Array<{ key: string; count: number }> };
   summary: string;
   likely_cause: string;
   checks: string[];

@@ -9,12 +9,22 @@ import { fieldText, latin1ToText, safeDecodePath, unescapeLatin1 } from './text'
  */
 export function normalizeIp(raw: string): string {
   if (raw.indexOf(':') === -1) return raw;
+  // IPv6 parsing is the costly case and clients repeat: remember recent answers (bounded).
+  const known = ipv6Normalized.get(raw);
+  if (known !== undefined) return known;
   let s = raw;
   if (s.charCodeAt(0) === 91 /* [ */ && s.endsWith(']')) s = s.slice(1, -1);
-  if (isIP(s) !== 6) return s;
-  const addr = ipaddr.IPv6.parse(s);
-  return addr.isIPv4MappedAddress() ? addr.toIPv4Address().toString() : addr.toRFC5952String();
+  if (isIP(s) === 6) {
+    const addr = ipaddr.IPv6.parse(s);
+    s = addr.isIPv4MappedAddress() ? addr.toIPv4Address().toString() : addr.toRFC5952String();
+  }
+  if (ipv6Normalized.size >= IPV6_CACHE_MAX) ipv6Normalized.clear();
+  ipv6Normalized.set(raw, s);
+  return s;
 }
+
+const IPV6_CACHE_MAX = 4096;
+const ipv6Normalized = new Map<string, string>();
 
 export interface RequestParts {
   method: string;

@@ -21,8 +21,10 @@ export interface Sample {
   raw: string;
 }
 
-type TopDimension = 'ip' | 'path' | 'client' | 'user' | 'host';
-const TOP_DIMENSIONS: TopDimension[] = ['ip', 'path', 'client', 'user', 'host'];
+type SlotTopDimension = 'ip' | 'path' | 'client' | 'user';
+const SLOT_TOP_DIMENSIONS: SlotTopDimension[] = ['ip', 'path', 'client', 'user'];
+type TopDimension = SlotTopDimension | 'host';
+const TOP_DIMENSIONS: TopDimension[] = [...SLOT_TOP_DIMENSIONS, 'host'];
 
 class Slot {
   bucket = -1;
@@ -37,7 +39,9 @@ class Slot {
   paths: DistinctCounter | null = null;
   clients: DistinctCounter | null = null;
   previouslyOk: DistinctCounter | null = null;
-  top: Record<TopDimension, TopValues> | null = null;
+  top: Record<SlotTopDimension, TopValues> | null = null;
+  /** Which servers of a fleet saw the failures (syslog input, vhost logs); none for a plain file. */
+  hosts: TopValues | null = null;
   /** Error-log authentication failures of this key: counts by reason, and the files they name. */
   authFailures = 0;
   reasons: Map<AuthReason, number> | null = null;
@@ -53,6 +57,7 @@ class Slot {
     this.lastFail = -Infinity;
     this.ips = this.users = this.paths = this.clients = this.previouslyOk = null;
     this.top = null;
+    this.hosts = null;
   }
 }
 
@@ -322,13 +327,12 @@ export class KeyTable {
     (slot.clients ??= new DistinctCounter()).add(client);
     if (e.remoteUser !== '') (slot.users ??= new DistinctCounter()).add(e.remoteUser);
     if (previouslyOk) (slot.previouslyOk ??= new DistinctCounter()).add(client);
-    const top = (slot.top ??= { ip: new TopValues(), path: new TopValues(), client: new TopValues(), user: new TopValues(), host: new TopValues() });
+    const top = (slot.top ??= { ip: new TopValues(), path: new TopValues(), client: new TopValues(), user: new TopValues() });
     top.ip.bump(e.ip);
     top.path.bump(e.path || '(no path)');
     top.client.bump(clientOf(e));
     if (e.remoteUser !== '') top.user.bump(e.remoteUser);
-    // Which servers of a fleet saw it (syslog input, vhost logs); empty for a single file.
-    if (e.host !== '') top.host.bump(e.host);
+    if (e.host !== '') (slot.hosts ??= new TopValues()).bump(e.host);
     if (e.time < st.firstFailure) st.firstFailure = e.time;
     st.lastBucket = bucket;
     st.lastFailBucket = bucket;
@@ -388,7 +392,8 @@ export class KeyTable {
       if (s.paths) paths.merge(s.paths);
       if (s.clients) clients.merge(s.clients);
       if (s.previouslyOk) prevOk.merge(s.previouslyOk);
-      if (s.top) for (const d of TOP_DIMENSIONS) s.top[d].addTo(tops[d]);
+      if (s.top) for (const d of SLOT_TOP_DIMENSIONS) s.top[d].addTo(tops[d]);
+      if (s.hosts) s.hosts.addTo(tops.host);
     }
     f.distinctIps = ips.count();
     f.distinctUsers = users.count();

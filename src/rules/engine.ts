@@ -412,6 +412,8 @@ export class Engine {
       top_client: a.peak.top.client[0]?.key ?? '-',
       top_user: a.peak.top.user[0]?.key ?? '-',
       top_reason: topReason(a.peak) ?? '-',
+      // The busiest minute so far: a window's average hides a burst (25 tries in one second is not 5 a minute).
+      peak_per_min: Math.max(0, ...a.timeline),
       password_file: a.peak.details[0] ?? '(not named)',
     };
     for (const [k, v] of Object.entries(st.group)) values[`group.${k}`] = v;

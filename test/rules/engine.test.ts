@@ -82,6 +82,13 @@ describe('lifecycle: pending, firing, resolved', () => {
     expect(r.transitions.map((t) => t.status)).toEqual(['firing']);
   });
 
+  test('{peak_per_min} is the busiest minute: a burst is not averaged over the window', () => {
+    const burst = rule('group_by: [ip]\nwindow: 5m\nwhen: { count: 20 }');
+    burst.summary = '{count} (at most {peak_per_min} in a minute; {rate_per_min} a minute over {window})';
+    const events = [...Array.from({ length: 25 }, (_, i) => ev(i * 0.04)), ...Array.from({ length: 5 }, (_, i) => ev(120 + i))];
+    expect(run([burst], events).incidents.map((i) => i.summary)).toEqual(['30 (at most 25 in a minute; 6 a minute over 5 min)']);
+  });
+
   test('a pause longer than resolve_after makes two incidents; a shorter one does not', () => {
     const burst = (from: number) => Array.from({ length: 10 }, (_, i) => ev(from + i));
     const long = run([PER_IP], [...burst(0), ...burst(300)]);

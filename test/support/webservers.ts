@@ -64,9 +64,13 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
+/** Servers drop to `nobody` when the tests run as root; otherwise they run as the current user. */
+const asRoot = process.getuid?.() === 0;
+
 /** The temp dir (and what is in it) handed to `nobody`, who runs the server. */
 export function giveToNobody(dir: string): void {
   chmodSync(dir, 0o755);
+  if (!asRoot) return;
   const walk = (p: string) => {
     chownSync(p, NOBODY.uid, NOBODY.gid);
     if (statSync(p).isDirectory()) for (const e of readdirSync(p)) walk(path.join(p, e));
@@ -80,7 +84,7 @@ export interface RunningServer {
 }
 
 export async function runAsNobody(cmd: string, args: string[], ready: () => boolean, what: string): Promise<RunningServer> {
-  const proc = spawn(cmd, args, { uid: NOBODY.uid, gid: NOBODY.gid, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn(cmd, args, { ...(asRoot ? NOBODY : {}), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   running.add(proc);
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -210,6 +210,11 @@ export class KeyTable {
   private doorkeeperSince = -Infinity;
   /** Largest window failure count of an evicted key: the error bound on any key's count. */
   evictedMaxCount = 0;
+  /**
+   * Keys held per value of the first group dimension, for multi-dimension tables that do not track
+   * every request: most requests match no key, and this answers so without building the key string.
+   */
+  private readonly firstDimension: Map<string, number> | null;
 
   constructor(readonly opts: TableOptions) {
     this.windowBuckets = Math.max(1, Math.ceil(opts.windowMs / opts.bucketMs));
@@ -217,6 +222,25 @@ export class KeyTable {
     // a new bucket would overwrite one still inside the window.
     this.ringSlots = this.windowBuckets + Math.ceil(opts.aheadMs / opts.bucketMs) + 2;
     this.coarseSlots = opts.trackBaseline ? Math.ceil((opts.baselineMs + opts.windowMs + opts.aheadMs) / COARSE_SLOT_MS) + 2 : 0;
+    this.firstDimension = opts.groupBy.length > 1 && !opts.tracksAllRequests ? new Map() : null;
+  }
+
+  private putKey(st: KeyState): void {
+    this.keys.set(st.key, st);
+    if (this.firstDimension) {
+      const v = st.group[this.opts.groupBy[0] as Dimension] as string;
+      this.firstDimension.set(v, (this.firstDimension.get(v) ?? 0) + 1);
+    }
+  }
+
+  private dropKey(st: KeyState): void {
+    this.keys.delete(st.key);
+    if (this.firstDimension) {
+      const v = st.group[this.opts.groupBy[0] as Dimension] as string;
+      const n = (this.firstDimension.get(v) ?? 1) - 1;
+      if (n > 0) this.firstDimension.set(v, n);
+      else this.firstDimension.delete(v);
+    }
   }
 
   private keyOf(e: KeyFields): string {
@@ -236,7 +260,7 @@ export class KeyTable {
       const group: Record<string, string> = {};
       for (const d of this.opts.groupBy) group[d] = dimensionValue(e, d, this.opts.pathPrefixSegments);
       st = new KeyState(key, group, this.ringSlots, this.coarseSlots);
-      this.keys.set(key, st);
+      this.putKey(st);
     }
     return st;
   }
@@ -246,8 +270,12 @@ export class KeyTable {
    * request, otherwise only an existing key (one that has failed) is returned.
    */
   requestState(e: LogEvent): KeyState | undefined {
-    const key = this.keyOf(e);
-    return this.opts.tracksAllRequests ? this.stateFor(e, key) : this.keys.get(key);
+    if (!this.opts.tracksAllRequests) {
+      if (this.keys.size === 0) return undefined;
+      if (this.firstDimension && !this.firstDimension.has(dimensionValue(e, this.opts.groupBy[0] as Dimension, this.opts.pathPrefixSegments))) return undefined;
+      return this.keys.get(this.keyOf(e));
+    }
+    return this.stateFor(e, this.keyOf(e));
   }
 
   /** Any accepted request that is not a failure (success, answered 401, other statuses). */
@@ -427,7 +455,7 @@ export class KeyTable {
   /** Drops keys idle past the window + baseline horizon. */
   expireIdle(bucket: number): void {
     const horizon = bucket - this.windowBuckets - Math.ceil(this.opts.baselineMs / this.opts.bucketMs) - 1;
-    for (const [k, st] of this.keys) if (st.lastBucket < horizon && st.alert === null) this.keys.delete(k);
+    for (const st of this.keys.values()) if (st.lastBucket < horizon && st.alert === null) this.dropKey(st);
   }
 
   private evict(bucket: number): void {
@@ -439,7 +467,7 @@ export class KeyTable {
     const drop = Math.max(0, this.keys.size - Math.floor(this.opts.capacity / 2));
     for (let i = 0; i < drop && i < ranked.length; i++) {
       const { st, n } = ranked[i] as { st: KeyState; n: number };
-      this.keys.delete(st.key);
+      this.dropKey(st);
       this.live.delete(st);
       this.evictions++;
       if (n > this.evictedMaxCount) this.evictedMaxCount = n;

@@ -246,11 +246,10 @@ export class Engine {
 
   private rememberSuccess(e: LogEvent): void {
     // Keyed by address alone: a short key is cheap on the hot path (every success passes here).
-    const key = e.ip;
-    const known = this.lastSuccess.has(key);
-    this.lastSuccess.set(key, e.time);
+    const before = this.lastSuccess.size;
+    this.lastSuccess.set(e.ip, e.time);
     // Oldest-inserted goes first when full: close enough to least-recently-successful, and a plain set is cheap.
-    if (!known && this.lastSuccess.size > this.opts.clientMemory) {
+    if (this.lastSuccess.size > before && this.lastSuccess.size > this.opts.clientMemory) {
       const oldest = this.lastSuccess.keys().next();
       if (!oldest.done) this.lastSuccess.delete(oldest.value);
     }

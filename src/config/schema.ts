@@ -16,6 +16,7 @@ const SyslogListenerSchema = z.strictObject({
   allowed_senders: z.array(Cidr).optional().describe('CIDRs allowed to send (default: any that can reach the bind address)'),
   max_message_bytes: z.number().int().min(256).max(1_048_576).optional().describe('longer messages are dropped and counted (default 65536)'),
   receive_buffer_bytes: z.number().int().min(65_536).optional().describe('UDP socket receive buffer (default 4 MiB); kernel drops are in /metrics'),
+  max_connections: z.number().int().min(1).max(65_536).optional().describe('TCP connections at once (default 256); more are refused and counted'),
 });
 
 /** One object with either `path` or `syslog` (not a zod union: its errors would lose the field that is wrong). */

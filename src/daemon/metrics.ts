@@ -15,7 +15,7 @@ export class DaemonMetrics {
   readonly limitHits = new Counter({ name: 'authwatch_limit_hits_total', help: 'Times a resource bound was hit (max_files, outbox_max; long lines are in lines_malformed, evictions in key_evictions)', labelNames: ['limit'], registers: [this.registry] });
   readonly keyEvictions = new Gauge({ name: 'authwatch_key_evictions', help: 'Keys evicted from rule tables since start (key_capacity reached: figures approximate)', registers: [this.registry] });
   readonly syslogMessages = new Counter({ name: 'authwatch_syslog_messages_total', help: 'Syslog messages accepted and passed to the parser, per listener (dropped ones: authwatch_syslog_dropped_total)', labelNames: ['listener'], registers: [this.registry] });
-  readonly syslogDropped = new Counter({ name: 'authwatch_syslog_dropped_total', help: 'Syslog messages dropped, per listener and reason (sender_not_allowed, over_limit, malformed, stream_limit)', labelNames: ['listener', 'reason'], registers: [this.registry] });
+  readonly syslogDropped = new Counter({ name: 'authwatch_syslog_dropped_total', help: 'Syslog messages dropped, per listener and reason (sender_not_allowed, over_limit, malformed, stream_limit, connection_limit)', labelNames: ['listener', 'reason'], registers: [this.registry] });
   readonly syslogKernelDrops = new Gauge({ name: 'authwatch_syslog_udp_kernel_drops', help: 'Datagrams the kernel dropped on a UDP listener (receive buffer full), from /proc/net/udp', labelNames: ['listener'], registers: [this.registry] });
   private readonly dropCounts = new Map<string, number>();
   readonly checkpointAge = new Gauge({ name: 'authwatch_checkpoint_age_seconds', help: 'Seconds since the last checkpoint was written', registers: [this.registry] });

@@ -245,13 +245,14 @@ export class WatchDaemon {
       const bind = l.bind ?? '127.0.0.1';
       let name = `syslog:${l.protocol}:${bind}:${l.port}`;
       const server = new SyslogServer(
-        { protocol: l.protocol, bind, port: l.port, maxMessageBytes: l.max_message_bytes ?? 65_536, receiveBufferBytes: l.receive_buffer_bytes ?? 4 * 1024 * 1024, allowed: l.allowed_senders ? allowed : () => true },
+        { protocol: l.protocol, bind, port: l.port, maxMessageBytes: l.max_message_bytes ?? 65_536, receiveBufferBytes: l.receive_buffer_bytes ?? 4 * 1024 * 1024, maxConnections: l.max_connections ?? 256, allowed: l.allowed_senders ? allowed : () => true },
         {
           message: (m) => this.onSyslog(name, input, m),
           dropped: (reason, sender, detail) => {
             this.metrics.syslogDropped.inc({ listener: name, reason });
             if (this.metrics.syslogDropCount(name) <= 20) this.log.warn({ listener: name, sender, reason, detail }, 'syslog message dropped');
           },
+          error: (e) => this.log.error({ listener: name, err: e.message }, 'syslog listener error'),
         },
       );
       const port = await server.start();

@@ -19,7 +19,7 @@ export interface SyslogMessage {
   sender: string;
 }
 
-export type DropReason = 'sender_not_allowed' | 'over_limit' | 'malformed';
+export type DropReason = 'sender_not_allowed' | 'over_limit' | 'malformed' | 'connection_limit';
 
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 
@@ -67,12 +67,16 @@ export interface SyslogServerOptions {
   port: number;
   maxMessageBytes: number;
   receiveBufferBytes: number;
+  /** TCP: connections at once; each holds up to a message of buffer, so this bounds memory too. */
+  maxConnections: number;
   allowed: (ip: string) => boolean;
 }
 
 export interface SyslogHandlers {
   message(m: SyslogMessage): void;
   dropped(reason: DropReason, sender: string, detail: string): void;
+  /** A socket error after the listener started (it keeps listening when it can). */
+  error(e: Error): void;
 }
 
 /** Strips the IPv4-mapped prefix Node gives on dual-stack sockets. */
@@ -101,14 +105,20 @@ export class SyslogServer {
         s.once('error', reject);
         s.bind(o.port, o.bind, () => resolve());
       });
+      s.removeAllListeners('error');
+      s.on('error', (e) => this.on.error(e));
       this.port = s.address().port;
     } else {
       const server = net.createServer((socket) => this.connection(socket));
       this.tcp = server;
+      server.maxConnections = o.maxConnections;
+      server.on('drop', (d) => this.on.dropped('connection_limit', senderOf(d?.remoteAddress ?? ''), `over ${o.maxConnections} connections`));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(o.port, o.bind, () => resolve());
       });
+      server.removeAllListeners('error');
+      server.on('error', (e) => this.on.error(e));
       this.port = (server.address() as net.AddressInfo).port;
     }
     return this.port;

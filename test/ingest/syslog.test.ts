@@ -29,13 +29,17 @@ describe('SyslogServer on 127.0.0.1', () => {
     for (const s of servers.splice(0)) await s.close();
   });
 
-  async function listen(protocol: 'udp' | 'tcp', allowed: (ip: string) => boolean = () => true, max = 1024) {
+  async function listen(protocol: 'udp' | 'tcp', allowed: (ip: string) => boolean = () => true, max = 1024, maxConnections = 256) {
     const got: SyslogMessage[] = [];
     const dropped: Array<[DropReason, string]> = [];
-    const server = new SyslogServer({ protocol, bind: '127.0.0.1', port: 0, maxMessageBytes: max, receiveBufferBytes: 1 << 20, allowed }, { message: (m) => got.push(m), dropped: (r, _s, d) => dropped.push([r, d]) });
+    const errors: Error[] = [];
+    const server = new SyslogServer(
+      { protocol, bind: '127.0.0.1', port: 0, maxMessageBytes: max, receiveBufferBytes: 1 << 20, maxConnections, allowed },
+      { message: (m) => got.push(m), dropped: (r, _s, d) => dropped.push([r, d]), error: (e) => errors.push(e) },
+    );
     servers.push(server);
     const port = await server.start();
-    return { port, got, dropped, server };
+    return { port, got, dropped, server, errors };
   }
 
   test('UDP: one message per datagram; oversized and malformed ones counted, not delivered; kernel drops readable', async () => {
@@ -65,6 +69,29 @@ describe('SyslogServer on 127.0.0.1', () => {
     socket.end();
     expect(got.map((m) => [m.host, m.text])).toEqual([['web-3', ACCESS], ['web-3', ACCESS], ['web-2', ACCESS], ['web-2', ACCESS]]);
     expect(dropped).toEqual([['over_limit', `${Buffer.byteLength(big)} bytes`]]);
+  });
+
+  test('TCP: connections past max_connections are refused and counted; the others keep working', async () => {
+    const { port, got, dropped, errors } = await listen('tcp', () => true, 1024, 2);
+    const open = async () => {
+      const s = net.connect(port, '127.0.0.1');
+      await new Promise<void>((r) => s.once('connect', () => r()));
+      return s;
+    };
+    const [a, b] = [await open(), await open()];
+    const c = await open();
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    c.on('error', () => undefined);
+    await waitFor(() => (dropped.length > 0 ? true : undefined), 5000, () => 'nothing dropped');
+    await closed;
+    a.write(`<13>Nov 23 05:11:50 web-2 apache: ${ACCESS}\n`);
+    b.write(`<13>Nov 23 05:11:50 web-3 apache: ${ACCESS}\n`);
+    await waitFor(() => (got.length >= 2 ? true : undefined), 5000, () => JSON.stringify(got));
+    a.end();
+    b.end();
+    expect(dropped).toEqual([['connection_limit', 'over 2 connections']]);
+    expect(got.map((m) => m.host).sort()).toEqual(['web-2', 'web-3']);
+    expect(errors).toEqual([]);
   });
 
   test('a sender outside allowed_senders is dropped and counted', async () => {

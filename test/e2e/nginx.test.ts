@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../support/paths';
 import { killDaemons, startDaemon, total, waitFor, type Daemon } from '../support/daemon';
-import { alertsIn, freeTcpPort, freeUdpPort, get, giveToNobody, htpasswdLine, killServers, mkdirs, runAsNobody } from '../support/webservers';
+import { alertsIn, freeTcpPort, freeUdpPort, get, giveToNobody, htpasswdLine, killServers, mkdirs, runAsNobody, startOfQuietBucket } from '../support/webservers';
 
 jest.setTimeout(120_000);
 afterAll(async () => {
@@ -90,7 +90,8 @@ test('nginx: brute force (with error-log reasons), a good Basic-auth client, a m
     expect((await get(port, '/login/', { xff: '198.51.100.8', userAgent: 'good-client/1.0' })).status).toBe(401);
     expect((await get(port, '/login/', { xff: '198.51.100.8', userAgent: 'good-client/1.0', auth: 'admin:correct horse' })).status).toBe(200);
   }
-  // The brute force: 25 wrong passwords from one client.
+  // The brute force: 25 wrong passwords from one client, inside one engine bucket.
+  await startOfQuietBucket(4_000);
   for (let i = 0; i < 25; i++) expect((await get(port, '/login/', { xff: '198.51.100.7', userAgent: 'python-requests/2.32', auth: `admin:guess${i}` })).status).toBe(401);
 
   for (const [name, d, file] of daemons) {

@@ -115,6 +115,16 @@ export function get(port: number, target: string, o: { xff?: string; auth?: stri
   });
 }
 
+/**
+ * Waits, if need be, so that the next `needMs` fit in one of the engine's 10 s buckets: a burst that
+ * straddles a bucket boundary can fire at the first close with part of its count, which a test that
+ * checks exact figures must not depend on.
+ */
+export async function startOfQuietBucket(needMs: number, bucketMs = 10_000): Promise<void> {
+  const left = bucketMs - (Date.now() % bucketMs);
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
+}
+
 /** Alerts a daemon wrote to its jsonl output. */
 export function alertsIn(text: string): Array<{ rule: string; status: string; group: Record<string, string>; reasons: Array<{ reason: string; count: number; text: string }>; summary: string }> {
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));

@@ -30,6 +30,7 @@ import { makeOutput, type Alert, type Output } from './outputs';
 import { EmailNotifier } from '../notify/email';
 import { createSmtpSender, type SmtpSender } from '../notify/smtp';
 
+const DEFAULT_MAX_FILES = 512;
 /** Files and streams over limits.max_files are named in the log this many times at most. */
 const SKIPPED_SAID_MAX = 100;
 
@@ -196,13 +197,8 @@ export class WatchDaemon {
     for (const input of this.config.inputs.filter(isFileInput)) {
       for (const file of await matchFiles(input.path)) {
         if (this.followers.has(file)) continue;
-        const maxFiles = this.config.limits?.max_files ?? 512;
-        if (this.followers.size >= maxFiles) {
-          if (!this.skippedFiles.has(file)) {
-            this.skippedFiles.add(file);
-            this.metrics.limitHits.inc({ limit: 'max_files' });
-            this.log.warn({ input: file, maxFiles }, 'not followed: limits.max_files files are followed already');
-          }
+        if (this.inputsFull()) {
+          this.sayNotRead(file, { input: file }, 'not followed: limits.max_files files and streams are read already');
           continue;
         }
         const st = new InputState(input.format ?? 'auto', this.state.counters[file]);
@@ -263,20 +259,27 @@ export class WatchDaemon {
     this.syslogSignature = signature;
   }
 
+  /** Files followed and syslog streams read share one bound, limits.max_files. */
+  private inputsFull(): boolean {
+    return this.followers.size + this.streams.size >= (this.config.limits?.max_files ?? DEFAULT_MAX_FILES);
+  }
+
+  /** An input left unread: counted and logged once, for the first few (syslog host names are the sender's to choose). */
+  private sayNotRead(input: string, fields: object, msg: string): void {
+    if (this.skippedFiles.has(input) || this.skippedFiles.size >= SKIPPED_SAID_MAX) return;
+    this.skippedFiles.add(input);
+    this.metrics.limitHits.inc({ limit: 'max_files' });
+    this.log.warn({ ...fields, maxFiles: this.config.limits?.max_files ?? DEFAULT_MAX_FILES }, msg);
+  }
+
   private onSyslog(listener: string, input: SyslogInputConfig, m: SyslogMessage): void {
     const key = `${listener}/${m.host}/${m.tag}`;
     let stream = this.streams.get(key);
     if (!stream) {
-      const maxFiles = this.config.limits?.max_files ?? 512;
-      if (this.followers.size + this.streams.size >= maxFiles) {
-        // Every message of a stream past the limit is a counted drop; the warning is said once per
-        // stream, for the first few (host names in syslog headers are the sender's to choose).
+      if (this.inputsFull()) {
+        // Every message of a stream past the limit is a counted drop.
         this.metrics.syslogDropped.inc({ listener, reason: 'stream_limit' });
-        if (!this.skippedFiles.has(key) && this.skippedFiles.size < SKIPPED_SAID_MAX) {
-          this.skippedFiles.add(key);
-          this.metrics.limitHits.inc({ limit: 'max_files' });
-          this.log.warn({ stream: key, maxFiles }, 'syslog stream not read: limits.max_files files and streams are read already');
-        }
+        this.sayNotRead(key, { stream: key }, 'syslog stream not read: limits.max_files files and streams are read already');
         return;
       }
       stream = { st: new InputState(input.format ?? 'auto', undefined), lines: 0, host: m.host };

@@ -8,7 +8,7 @@
 import type { Alert } from '../daemon/outputs';
 import type { GroupFlush } from './grouping';
 import { SEVERITIES, type Metric } from '../rules/schema';
-import { describeCondition, escapeHtml, formatMetric, formatTime, int, plural, sparkline } from '../report/format';
+import { describeCondition, escapeHtml, firstFive, formatMetric, formatTime, int, plural, sparkline } from '../report/format';
 import { truncate } from '../report/sanitize';
 
 export interface RenderOptions {
@@ -73,7 +73,7 @@ function timelineText(a: Alert, tz: string): string {
 }
 
 function topLine(entries: Array<{ key: string; count: number }>): string {
-  return entries.slice(0, 5).map((e) => `${bodySafe(e.key, 80)} (${int(e.count)})`).join(', ') || '-';
+  return firstFive(entries, (k) => bodySafe(k, 80), int) || '-';
 }
 
 function alertText(a: Alert, o: RenderOptions): string {

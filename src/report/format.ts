@@ -19,6 +19,11 @@ export function sparkline(values: number[]): string {
   return values.map((v) => (v === 0 ? ' ' : ticks[Math.min(7, Math.floor((v / max) * 7.999))])).join('');
 }
 
+/** "203.0.113.7 (240), 198.51.100.9 (12)": the first five of a top list, each key shown through `show`. */
+export function firstFive(entries: Array<{ key: string; count: number }>, show: (key: string) => string, count: (n: number) => string = String): string {
+  return entries.slice(0, 5).map((e) => `${show(e.key)} (${count(e.count)})`).join(', ');
+}
+
 /** For HTML text and double-quoted attribute values alike. */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));

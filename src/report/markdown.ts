@@ -5,7 +5,7 @@
  */
 import type { ReportModel, TopEntry } from './model';
 import type { Incident } from '../rules/incident';
-import { describeCondition, formatTime, int, pct, sparkline } from './format';
+import { describeCondition, firstFive, formatTime, int, pct, sparkline } from './format';
 import { humanSpan, verdict } from './text';
 import { truncate } from './sanitize';
 
@@ -59,8 +59,8 @@ function incident(i: Incident, n: number, tz: string): string {
     `- **Why ${i.kind}:** ${mdText(i.conditions.map(describeCondition).join('; '))}`,
     `- **Per minute:** \`${sparkline(i.timeline.counts.slice(-60)).replace(/ /g, '·')}\` (peak ${int(Math.max(0, ...i.timeline.counts))}/min)`,
     ...i.reasons.slice(0, 3).map((r) => `- **Error log:** ${mdText(r.text)}`),
-    `- **Top IPs:** ${mdText(i.top.ip.slice(0, 5).map((e) => `${e.key} (${e.count})`).join(', ') || '-')}`,
-    ...(i.top.host?.length ? [`- **Hosts:** ${mdText(i.top.host.slice(0, 5).map((e) => `${e.key} (${e.count})`).join(', '))}`] : []),
+    `- **Top IPs:** ${mdText(firstFive(i.top.ip, (k) => k) || '-')}`,
+    ...(i.top.host?.length ? [`- **Hosts:** ${mdText(firstFive(i.top.host, (k) => k))}`] : []),
     `- **Likely cause:** ${mdText(i.likely_cause)}`,
     '',
     '**Checks**',

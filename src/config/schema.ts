@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { FormatSpecSchema } from '../parse/formats';
-import { DurationSchema } from '../rules/schema';
+import { DurationSchema, SEVERITIES } from '../rules/schema';
 import { UsageError } from '../errors';
 
 const Cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'a CIDR such as 10.0.0.0/8');
@@ -46,8 +46,6 @@ export const OutputSchema = z.discriminatedUnion('type', [
 ]);
 export type OutputConfig = z.infer<typeof OutputSchema>;
 
-const SEVERITY_NAMES = ['low', 'medium', 'high', 'critical'] as const;
-
 /** Alert labels an email group can be keyed by (an incident's rule, kind, severity and group fields). */
 export const GROUP_LABELS = ['rule', 'kind', 'severity', 'ip', 'path', 'client', 'user', 'host'] as const;
 
@@ -83,7 +81,7 @@ export const EmailSchema = z.strictObject({
   from: z.string().min(3),
   to: z.array(z.string().min(3)).min(1),
   subject_prefix: z.string().max(40).optional().describe('default [authwatch]'),
-  min_severity: z.enum(SEVERITY_NAMES).optional().describe('alerts below it are not emailed (default low: all)'),
+  min_severity: z.enum(SEVERITIES).optional().describe('alerts below it are not emailed (default low: all)'),
   send_resolved: z.boolean().optional().describe('send a notice when an alert resolves (default true)'),
   group_by: z.array(z.enum(GROUP_LABELS)).optional().describe('alerts with the same values share an email (default [rule])'),
   group_wait: DurationSchema.optional().describe('wait before the first email of a new group, to gather its alerts (default 30s)'),

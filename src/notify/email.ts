@@ -78,7 +78,7 @@ export class EmailNotifier {
   private smtpBackoffUntil = 0;
   private rateLimitSaid = false;
   private outboxFullSaid = false;
-  readonly stats: EmailStats = { queued: 0, sent: 0, failedAttempts: 0, deadLetters: 0, digests: 0 };
+  private readonly counts = { sent: 0, failedAttempts: 0, deadLetters: 0, digests: 0 };
 
   private outboxMax: number;
   private readonly onLimit: () => void;
@@ -98,15 +98,15 @@ export class EmailNotifier {
     this.outbox = new Outbox(stateDir);
   }
 
-  get outboxSize(): number {
-    return this.outbox.size;
+  /** What /metrics shows; `queued` is whatever the outbox holds now. */
+  get stats(): EmailStats {
+    return { queued: this.outbox.size, ...this.counts };
   }
 
   async start(): Promise<void> {
     await this.outbox.init((m) => this.log.warn({}, m));
     this.state = await this.load();
     this.grouper = new Grouper(policyOf(this.config), new Map(Object.entries(this.state.groups)));
-    this.stats.queued = this.outbox.size;
     if (this.outbox.size > 0) this.log.info({ queued: this.outbox.size, dir: this.outbox.dir }, 'emails left in the outbox by the previous run: sending them');
     this.schedule();
   }
@@ -191,7 +191,7 @@ export class EmailNotifier {
     for (const f of single) await this.enqueue([f], renderGroup(f, o), now);
     if (folded.length > 0) {
       await this.enqueue(folded, renderDigest(folded, limit, o), now);
-      this.stats.digests++;
+      this.counts.digests++;
       this.log.warn({ groups: folded.length, limit }, 'email rate limit: alerts folded into one digest');
     }
     await this.save();
@@ -212,7 +212,6 @@ export class EmailNotifier {
     for (const f of flushes) this.grouper.markSent(f.key, now, messageId);
     this.state.seq++;
     this.state.composedAt.push(now);
-    this.stats.queued = this.outbox.size;
     this.log.info({ id, subject: r.subject }, 'email queued');
   }
 
@@ -223,15 +222,15 @@ export class EmailNotifier {
       try {
         const res = await this.sender.send(entry.mail);
         await this.outbox.delivered(entry.id);
-        this.stats.sent++;
+        this.counts.sent++;
         this.log.info({ id: entry.id, messageId: entry.mail.messageId, attempts: entry.attempts + 1, response: res.response }, 'email accepted by the SMTP server');
         if (res.rejected.length > 0) this.log.error({ id: entry.id, rejected: res.rejected }, 'the SMTP server refused some recipients; the others got the email');
       } catch (e) {
         const why = diagnose(e, this.config.smtp);
-        this.stats.failedAttempts++;
+        this.counts.failedAttempts++;
         if (isPermanentRejection(e)) {
           const file = await this.outbox.deadLetter(entry.id, why);
-          this.stats.deadLetters++;
+          this.counts.deadLetters++;
           this.log.error({ id: entry.id, file, reason: why }, 'email refused for good: kept in the dead-letter folder, not retried');
         } else {
           const initial = durationMs(this.config.retry?.initial ?? '5s');
@@ -243,9 +242,7 @@ export class EmailNotifier {
           break;
         }
       }
-      this.stats.queued = this.outbox.size;
     }
-    this.stats.queued = this.outbox.size;
   }
 
   private async load(): Promise<EmailState> {

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../support/paths';
 import { killDaemons, startDaemon, totalWhere, total, waitFor } from '../support/daemon';
-import { alertsIn, freeTcpPort, get, giveToNobody, htpasswdLine, killServers, mkdirs, runAsNobody, startOfQuietBucket } from '../support/webservers';
+import { freeTcpPort } from '../support/ports';
+import { alertsIn, get, giveToNobody, htpasswdLine, killServers, mkdirs, runAsNobody, startOfQuietBucket } from '../support/webservers';
 
 jest.setTimeout(120_000);
 afterAll(async () => {

@@ -12,7 +12,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../support/paths';
 import { killDaemons, startDaemon, total, waitFor, type Daemon } from '../support/daemon';
-import { alertsIn, freeTcpPort, freeUdpPort, get, giveToNobody, htpasswdLine, killServers, mkdirs, runAsNobody, startOfQuietBucket } from '../support/webservers';
+import { freeTcpPort, freeUdpPort } from '../support/ports';
+import { alertsIn, get, giveToNobody, htpasswdLine, killServers, mkdirs, runAsNobody, startOfQuietBucket } from '../support/webservers';
 
 jest.setTimeout(120_000);
 afterAll(async () => {

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { waitFor } from './daemon';
+import { freeTcpPort } from './ports';
 
 export interface TestSmtpOptions {
   auth?: { user: string; pass: string };
@@ -39,12 +40,8 @@ export class TestSmtpServer {
   }
 
   /** A port nobody listens on right now (to start the server later on it). */
-  static async freePort(): Promise<number> {
-    const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-    const port = (s.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
+  static freePort(): Promise<number> {
+    return freeTcpPort();
   }
 
   static async start(opts: TestSmtpOptions = {}, port = 0): Promise<TestSmtpServer> {

@@ -5,10 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import dgram from 'node:dgram';
 import { chownSync, chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { waitFor } from './daemon';
 
@@ -46,22 +44,6 @@ function signalGroup(group: number, signal: NodeJS.Signals): void {
 /** An htpasswd line nginx and Apache both accept ({SHA}: base64 of SHA-1). */
 export function htpasswdLine(user: string, password: string): string {
   return `${user}:{SHA}${createHash('sha1').update(password).digest('base64')}\n`;
-}
-
-export async function freeTcpPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-export async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** Servers drop to `nobody` when the tests run as root; otherwise they run as the current user. */

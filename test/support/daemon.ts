@@ -54,18 +54,18 @@ export function metrics(port: number): Promise<string> {
   });
 }
 
-/** Sum of a counter over all its label sets. */
-/** The sum of a metric's samples whose labels contain `labelText` (e.g. an input's path). */
+/** The sum of a metric's samples whose labels contain `labelText` (e.g. an input's path); '' sums them all. */
 export async function totalWhere(port: number, name: string, labelText: string): Promise<number> {
   const text = await metrics(port);
   let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name + '{') && line.slice(0, line.lastIndexOf(' ')).includes(labelText)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const line of text.split('\n')) {
+    const labels = line.startsWith(name + '{') ? line.slice(name.length, line.lastIndexOf(' ')) : line.startsWith(name + ' ') ? '' : null;
+    if (labels !== null && labels.includes(labelText)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
   return sum;
 }
 
-export async function total(port: number, name: string): Promise<number> {
-  const text = await metrics(port);
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name + '{') || line.startsWith(name + ' ')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
+/** Sum of a counter over all its label sets. */
+export function total(port: number, name: string): Promise<number> {
+  return totalWhere(port, name, '');
 }

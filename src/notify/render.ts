@@ -9,7 +9,7 @@ import type { Alert } from '../daemon/outputs';
 import type { GroupFlush } from './grouping';
 import { SEVERITIES, type Metric } from '../rules/schema';
 import { describeCondition, escapeHtml, firstFive, formatMetric, formatTime, int, plural, sparkline } from '../report/format';
-import { truncate } from '../report/sanitize';
+import { CONTROL, truncate } from '../report/sanitize';
 
 export interface RenderOptions {
   subjectPrefix: string;
@@ -23,17 +23,16 @@ export interface RenderedEmail {
   html: string;
 }
 
-/** Control characters (CR/LF above all), bidi overrides and line separators never reach a header. */
-const HEADER_UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g;
 export const MAX_SUBJECT = 200;
 
+/** Control characters (CR/LF above all), bidi overrides and line separators never reach a header. */
 export function headerSafe(s: string, max = MAX_SUBJECT): string {
-  return truncate(s.replace(HEADER_UNSAFE, ' ').replace(/\s+/g, ' ').trim(), max);
+  return truncate(s.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim(), max);
 }
 
 /** Log values in text bodies: visible, on one line, bounded. */
 function bodySafe(s: string, max = 300): string {
-  return truncate(s.replace(HEADER_UNSAFE, (c) => [...c].map((ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')), max);
+  return truncate(s.replace(CONTROL, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`), max);
 }
 
 const KIND_WHY: Record<Alert['kind'], string> = {

@@ -7,13 +7,11 @@ import type { ReportModel, TopEntry } from './model';
 import type { Incident } from '../rules/incident';
 import { describeCondition, firstFive, formatTime, int, pct, sparkline } from './format';
 import { humanSpan, verdict } from './text';
-import { truncate } from './sanitize';
+import { CONTROL, truncate } from './sanitize';
 
 export interface MarkdownOptions {
   timeZone: string;
 }
-
-const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** Inline text from a log: emphasis, code, link, table and strike characters backslash-escaped, HTML as entities. */
 export function mdText(s: string): string {

@@ -197,6 +197,8 @@ export interface TableOptions {
   promoteAt: 1 | 2;
 }
 
+type IndexLevel = Map<string, IndexLevel | KeyState>;
+
 export class KeyTable {
   readonly keys = new Map<string, KeyState>();
   /** Keys with failures in the window or a live alert: the only ones evaluated. */
@@ -211,10 +213,12 @@ export class KeyTable {
   /** Largest window failure count of an evicted key: the error bound on any key's count. */
   evictedMaxCount = 0;
   /**
-   * Keys held per value of the first group dimension, for multi-dimension tables that do not track
-   * every request: most requests match no key, and this answers so without building the key string.
+   * Multi-dimension tables find a key by walking one map per dimension: the joined key string would
+   * be a fresh concatenation on every request, flattened and hashed whole (a user agent is 100+
+   * chars), where each level hashes a field the event already holds. A request whose first value
+   * has no key stops at the first level. Null for one dimension or none: `keys` is the index then.
    */
-  private readonly firstDimension: Map<string, number> | null;
+  private readonly index: IndexLevel | null;
 
   constructor(readonly opts: TableOptions) {
     this.windowBuckets = Math.max(1, Math.ceil(opts.windowMs / opts.bucketMs));
@@ -222,25 +226,55 @@ export class KeyTable {
     // a new bucket would overwrite one still inside the window.
     this.ringSlots = this.windowBuckets + Math.ceil(opts.aheadMs / opts.bucketMs) + 2;
     this.coarseSlots = opts.trackBaseline ? Math.ceil((opts.baselineMs + opts.windowMs + opts.aheadMs) / COARSE_SLOT_MS) + 2 : 0;
-    this.firstDimension = opts.groupBy.length > 1 && !opts.tracksAllRequests ? new Map() : null;
+    this.index = opts.groupBy.length > 1 ? new Map() : null;
   }
 
   private putKey(st: KeyState): void {
     this.keys.set(st.key, st);
-    if (this.firstDimension) {
-      const v = st.group[this.opts.groupBy[0] as Dimension] as string;
-      this.firstDimension.set(v, (this.firstDimension.get(v) ?? 0) + 1);
+    if (this.index === null) return;
+    const dims = this.opts.groupBy;
+    let level = this.index;
+    for (let i = 0; i < dims.length - 1; i++) {
+      const v = st.group[dims[i] as Dimension] as string;
+      let next = level.get(v);
+      if (next === undefined || next instanceof KeyState) {
+        next = new Map();
+        level.set(v, next);
+      }
+      level = next;
     }
+    level.set(st.group[dims[dims.length - 1] as Dimension] as string, st);
   }
 
   private dropKey(st: KeyState): void {
     this.keys.delete(st.key);
-    if (this.firstDimension) {
-      const v = st.group[this.opts.groupBy[0] as Dimension] as string;
-      const n = (this.firstDimension.get(v) ?? 1) - 1;
-      if (n > 0) this.firstDimension.set(v, n);
-      else this.firstDimension.delete(v);
+    if (this.index === null) return;
+    const dims = this.opts.groupBy;
+    const path: IndexLevel[] = [this.index];
+    for (let i = 0; i < dims.length - 1; i++) {
+      const next = (path[i] as IndexLevel).get(st.group[dims[i] as Dimension] as string);
+      if (next === undefined || next instanceof KeyState) return;
+      path.push(next);
     }
+    // Remove the leaf, then every level it leaves empty.
+    for (let i = dims.length - 1; i >= 0; i--) {
+      const level = path[i] as IndexLevel;
+      level.delete(st.group[dims[i] as Dimension] as string);
+      if (level.size > 0) return;
+    }
+  }
+
+  /** The key state an event belongs to, if the table holds one. */
+  private find(e: KeyFields): KeyState | undefined {
+    if (this.index === null) return this.keys.get(this.keyOf(e));
+    const dims = this.opts.groupBy;
+    let node: IndexLevel | KeyState | undefined = this.index;
+    for (let i = 0; i < dims.length; i++) {
+      if (!(node instanceof Map)) return undefined;
+      node = node.get(dimensionValue(e, dims[i] as Dimension, this.opts.pathPrefixSegments));
+      if (node === undefined) return undefined;
+    }
+    return node instanceof KeyState ? node : undefined;
   }
 
   private keyOf(e: KeyFields): string {
@@ -254,12 +288,13 @@ export class KeyTable {
     return key;
   }
 
-  private stateFor(e: KeyFields, key: string): KeyState {
-    let st = this.keys.get(key);
+  /** `key`, when the caller has already built it, saves the index walk. */
+  private stateFor(e: KeyFields, key?: string): KeyState {
+    let st = key === undefined ? this.find(e) : this.keys.get(key);
     if (!st) {
       const group: Record<string, string> = {};
       for (const d of this.opts.groupBy) group[d] = dimensionValue(e, d, this.opts.pathPrefixSegments);
-      st = new KeyState(key, group, this.ringSlots, this.coarseSlots);
+      st = new KeyState(key ?? this.keyOf(e), group, this.ringSlots, this.coarseSlots);
       this.putKey(st);
     }
     return st;
@@ -270,12 +305,8 @@ export class KeyTable {
    * request, otherwise only an existing key (one that has failed) is returned.
    */
   requestState(e: LogEvent): KeyState | undefined {
-    if (!this.opts.tracksAllRequests) {
-      if (this.keys.size === 0) return undefined;
-      if (this.firstDimension && !this.firstDimension.has(dimensionValue(e, this.opts.groupBy[0] as Dimension, this.opts.pathPrefixSegments))) return undefined;
-      return this.keys.get(this.keyOf(e));
-    }
-    return this.stateFor(e, this.keyOf(e));
+    if (!this.opts.tracksAllRequests) return this.keys.size === 0 ? undefined : this.find(e);
+    return this.stateFor(e);
   }
 
   /** Any accepted request that is not a failure (success, answered 401, other statuses). */

@@ -33,3 +33,23 @@ describe('KeyTable with a multi-dimension key on failures only', () => {
     expect(request(10_002, 'sync/1', 'alice')).toBeUndefined();
   });
 });
+
+describe('KeyTable with a multi-dimension key over every request', () => {
+  test('each client and user pair has one state, found again by later requests, and a dropped one is not found', () => {
+    const table = new KeyTable({ ...OPTIONS, tracksAllRequests: true });
+    const request = (s: number, ua: string, user: string) => table.requestState(ev(s, { status: 200, userAgent: ua, remoteUser: user })) as NonNullable<ReturnType<KeyTable['requestState']>>;
+    const alice = request(0, 'sync/1', 'alice');
+    const bob = request(0, 'sync/1', 'bob');
+    expect(alice).not.toBe(bob);
+    expect(request(1, 'sync/1', 'alice')).toBe(alice);
+    expect(request(1, 'sync/1', '').group).toEqual({ client: 'sync/1', user: '(no user)' });
+    expect(table.keys.size).toBe(3);
+    table.addRequest(bob, ev(500, { status: 200, userAgent: 'sync/1', remoteUser: 'bob' }), 50, true, false);
+    table.expireIdle(400);
+    expect(table.keys.size).toBe(1);
+    expect(request(501, 'sync/1', 'bob')).toBe(bob);
+    const again = request(501, 'sync/1', 'alice');
+    expect(again).not.toBe(alice);
+    expect(table.keys.size).toBe(2);
+  });
+});

@@ -2,13 +2,19 @@
 import http from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EmailStats } from '../notify/email';
+import type { InputCounters } from './state';
 
 export class DaemonMetrics {
   readonly registry = new Registry();
-  readonly linesRead = new Counter({ name: 'authwatch_lines_read_total', help: 'Lines read, per input file', labelNames: ['input'], registers: [this.registry] });
-  readonly linesParsed = new Counter({ name: 'authwatch_lines_parsed_total', help: 'Lines parsed into events, per input file', labelNames: ['input'], registers: [this.registry] });
-  readonly linesMalformed = new Counter({ name: 'authwatch_lines_malformed_total', help: 'Lines that did not parse, per input file', labelNames: ['input'], registers: [this.registry] });
-  readonly authFailures = new Counter({ name: 'authwatch_auth_failures_total', help: 'Error-log authentication failures, per input file', labelNames: ['input'], registers: [this.registry] });
+  /**
+   * Per-input line counters, read at scrape time: the per-line path bumps plain numbers (a labelled
+   * prom-client inc hashes its label set, several times a line), and a scrape reports them.
+   */
+  inputCounters: () => Iterable<[string, InputCounters]> = () => [];
+  readonly linesRead = this.inputCounter('authwatch_lines_read_total', 'Lines read, per input file', (c) => c.read);
+  readonly linesParsed = this.inputCounter('authwatch_lines_parsed_total', 'Lines parsed into events, per input file', (c) => c.parsed);
+  readonly linesMalformed = this.inputCounter('authwatch_lines_malformed_total', 'Lines that did not parse, per input file', (c) => c.malformed);
+  readonly authFailures = this.inputCounter('authwatch_auth_failures_total', 'Error-log authentication failures, per input file', (c) => c.authFailures);
   readonly eventsLate = new Gauge({ name: 'authwatch_events_late', help: 'Events older than the watermark since start (counted, not analysed)', registers: [this.registry] });
   readonly alertsFiring = new Gauge({ name: 'authwatch_alerts_firing', help: 'Alerts currently firing', registers: [this.registry] });
   readonly lagBytes = new Gauge({ name: 'authwatch_input_lag_bytes', help: 'Bytes behind the end of each followed file', labelNames: ['input'], registers: [this.registry] });
@@ -31,6 +37,17 @@ export class DaemonMetrics {
     this.emailGauge('authwatch_email_failed_attempts_total', 'Failed send attempts since start (retried or dead-lettered)', (s) => s.failedAttempts);
     this.emailGauge('authwatch_email_dead_letters_total', 'Emails refused for good and kept in outbox/dead since start', (s) => s.deadLetters);
     this.emailGauge('authwatch_email_digests_total', 'Digests composed because the hourly limit was reached', (s) => s.digests);
+  }
+
+  private inputCounter(name: string, help: string, read: (c: InputCounters) => number): Counter<'input'> {
+    const source = () => this.inputCounters();
+    return new Counter({
+      name, help, labelNames: ['input'], registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [input, c] of source()) this.inc({ input }, read(c));
+      },
+    });
   }
 
   private emailGauge(name: string, help: string, read: (s: EmailStats) => number): void {

@@ -90,7 +90,15 @@ export class WatchDaemon {
   private readonly streams = new Map<string, { st: InputState; lines: number; host: string }>();
   private syslogSignature = '';
 
-  constructor(private readonly opts: WatchOptions) {}
+  constructor(private readonly opts: WatchOptions) {
+    this.metrics.inputCounters = () => this.inputCounterEntries();
+  }
+
+  /** Every file followed and syslog stream read, with its line counters (restored ones included: totals survive restarts). */
+  private *inputCounterEntries(): Iterable<[string, InputCounters]> {
+    for (const [file, st] of this.inputs) yield [file, st.counters];
+    for (const [key, stream] of this.streams) yield [key, stream.st.counters];
+  }
 
   private async loadAll(): Promise<{ config: Config; rules: RuleSet; smtp: SmtpSender | null }> {
     const config = await loadConfig(this.opts.configFile);
@@ -212,18 +220,11 @@ export class WatchDaemon {
             overflow: (_h, n, len) => {
               st.counters.read++;
               st.counters.malformed++;
-              this.metrics.linesRead.inc({ input: file });
-              this.metrics.linesMalformed.inc({ input: file });
               this.log.warn({ input: file, line: n, bytes: len }, 'line over the length limit: counted as malformed');
             },
             notice: (level, msg, fields) => this.log[level](fields, msg),
           }, resume ? 'start' : startAt, resume, this.config.limits?.max_line_bytes ?? DEFAULT_MAX_LINE_BYTES),
         );
-        // Counters restored from the checkpoint: totals stay exact across restarts.
-        this.metrics.linesRead.inc({ input: file }, st.counters.read);
-        this.metrics.linesParsed.inc({ input: file }, st.counters.parsed);
-        this.metrics.linesMalformed.inc({ input: file }, st.counters.malformed);
-        this.metrics.authFailures.inc({ input: file }, st.counters.authFailures);
       }
     }
   }
@@ -295,7 +296,6 @@ export class WatchDaemon {
     this.lastLineWall = Date.now();
     this.dirty = true;
     st.counters.read++;
-    this.metrics.linesRead.inc({ input: file });
     if (!st.format) {
       st.held.push([text, lineNo]);
       if (st.held.filter(([t]) => !isCommentOrBlank(t)).length >= 20) this.detect(file, st, origin);
@@ -325,10 +325,8 @@ export class WatchDaemon {
       const r = parseErrorLogLine(text, file, lineNo, this.errorLogOffset());
       if ('kind' in r) {
         st.counters.parsed++;
-        this.metrics.linesParsed.inc({ input: file });
         if (r.kind === 'auth_failure') {
           st.counters.authFailures++;
-          this.metrics.authFailures.inc({ input: file });
           if (origin !== undefined) r.host = origin;
           if (!this.isIgnoredIp(r.ip)) this.engine.addAuthFailure(r);
         }
@@ -338,7 +336,6 @@ export class WatchDaemon {
     const r = fmt.parse(text, file, lineNo);
     if (isParseFailure(r)) return this.malformed(file, st, lineNo, r.reason);
     st.counters.parsed++;
-    this.metrics.linesParsed.inc({ input: file });
     if (origin !== undefined) r.host = origin;
     this.trustProxy(r);
     if (this.isIgnoredIp(r.ip) || (r.userAgent !== '' && this.isIgnoredAgent(r.userAgent))) return;
@@ -365,7 +362,6 @@ export class WatchDaemon {
 
   private malformed(file: string, st: InputState, lineNo: number, reason: string): void {
     st.counters.malformed++;
-    this.metrics.linesMalformed.inc({ input: file });
     if (st.counters.malformed <= 20 || st.counters.malformed % 1000 === 0) this.log.warn({ input: file, line: lineNo, reason, malformedSoFar: st.counters.malformed }, 'malformed line');
   }
 

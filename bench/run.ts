@@ -4,8 +4,9 @@
  * the built CLI runs as a child process (median of 3 runs, peak RSS from /usr/bin/time when present),
  * and the results go to bench/results.json with a description of the machine.
  */
-import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, createReadStream } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -152,6 +153,49 @@ async function stages(file: string): Promise<Array<{ stage: string; seconds: num
   return out;
 }
 
+function metricTotal(port: number, name: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body.split('\n').filter((l) => l.startsWith(name)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)));
+    }).on('error', reject);
+  });
+}
+
+/**
+ * The daemon's follow path over the same file (`authwatch watch --from-start`, state in a temp dir):
+ * seconds from spawn until /metrics says every line was read (each line is parsed and through the
+ * engine by then), so it compares per line with the batch run, start-up included in both.
+ */
+async function follow(file: string, lines: number): Promise<{ seconds: number; linesPerSecond: number }> {
+  const secs: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'authwatch-bench-'));
+    const config = path.join(dir, 'authwatch.yaml');
+    writeFileSync(config, `inputs:\n  - path: ${JSON.stringify(file)}\nstate_dir: ${JSON.stringify(path.join(dir, 'state'))}\noutputs:\n  - type: jsonl\n    path: ${JSON.stringify(path.join(dir, 'alerts.jsonl'))}\n`);
+    const start = process.hrtime.bigint();
+    const proc = spawn(process.execPath, [CLI, 'watch', '-c', config, '--from-start', '--metrics', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      let port: number | null = null;
+      for (;;) {
+        if (proc.exitCode !== null) throw new Error(`authwatch watch exited ${proc.exitCode}: ${err}`);
+        port ??= Number(/"port":(\d+),"msg":"metrics listening"/.exec(err)?.[1] ?? NaN) || null;
+        if (port !== null && (await metricTotal(port, 'authwatch_lines_read_total')) >= lines) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      secs.push(Number(process.hrtime.bigint() - start) / 1e9);
+    } finally {
+      proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const seconds = median(secs);
+  return { seconds: Math.round(seconds * 1000) / 1000, linesPerSecond: Math.round(lines / seconds) };
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('build first: npm run build');
   const files = await datasets();
@@ -160,14 +204,18 @@ async function main(): Promise<void> {
     process.stderr.write(`running ${name}…\n`);
     e2e.push(endToEnd(name, file, format));
   }
+  process.stderr.write('running the daemon follow path…\n');
+  const combined = e2e.find((r) => r.dataset === 'combined') as EndToEnd;
+  const followed = await follow(files.combined!.file, combined.lines);
   process.stderr.write('running stages…\n');
   const perStage = await stages(files.combined!.file);
   console.log('\nEnd to end: authwatch report FILE --output json (median of 3 runs)');
   console.table(e2e.map((r) => ({ dataset: r.dataset, lines: r.lines, 'MB on disk': Math.round(r.bytes / 1e6), seconds: r.seconds, 'lines/s': r.linesPerSecond.toLocaleString('en-US'), 'peak RSS MB': r.peakRssMB, incidents: r.incidents })));
+  console.log(`Daemon follow path (watch --from-start), combined: ${followed.seconds} s, ${followed.linesPerSecond.toLocaleString('en-US')} lines/s (batch: ${combined.linesPerSecond.toLocaleString('en-US')})`);
   console.log('Per stage, in process, combined dataset');
   console.table(perStage.map((s) => ({ stage: s.stage, seconds: s.seconds, 'lines/s': s.linesPerSecond.toLocaleString('en-US') })));
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
-  writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, endToEnd: e2e, stages: perStage }, null, 2) + '\n');
+  writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, endToEnd: e2e, follow: { dataset: 'combined', ...followed }, stages: perStage }, null, 2) + '\n');
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; written to bench/results.json`);
 }
 

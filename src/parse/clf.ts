@@ -6,7 +6,8 @@
  */
 import type { LogEvent, ParseFailure } from './event';
 import { decodeRequest, fieldText, normalizeIp, parseBytes, parseStatus } from './fields';
-import { parseClfTime } from './time';
+import { parseClfTimeIn } from './time';
+import { NEEDS_DECODING } from './text';
 
 /** Index of the closing quote of a quoted field whose content starts at `from`, honouring backslash escapes. */
 export function findQuoteEnd(line: string, from: number): number {
@@ -63,13 +64,13 @@ function lastListItem(list: string): string {
 }
 
 /** Reads `[vhost[:port]] [xff-list] address ident user` (ident may be missing). */
-function parsePrefix(prefix: string): Prefix | string {
+function parsePrefix(prefix: string, plain: boolean): Prefix | string {
   const s1 = prefix.indexOf(' ');
   if (s1 > 0) {
     const s2 = prefix.indexOf(' ', s1 + 1);
     // Fast path, `address ident user`: the overwhelmingly common shape.
     if (s2 > s1 + 1 && prefix.indexOf(' ', s2 + 1) === -1 && prefix.indexOf(',') === -1) {
-      return { ip: normalizeIp(prefix.slice(0, s1)), user: fieldText(prefix.slice(s2 + 1)), host: '', forwardedFor: '' };
+      return { ip: normalizeIp(prefix.slice(0, s1)), user: fieldText(prefix.slice(s2 + 1), plain), host: '', forwardedFor: '' };
     }
   }
   const tokens = prefix.split(' ');
@@ -101,12 +102,14 @@ export function parseClfLine(line: string, file: string, lineNo: number): LogEve
   if (open <= 0) return fail('no "[time]" field: not an access log line in common/combined format');
   const close = line.indexOf(']', open + 2);
   if (close === -1) return fail('unterminated "[time]" field');
-  const time = parseClfTime(line.slice(open + 2, close));
+  const time = parseClfTimeIn(line, open + 2, close);
   if (Number.isNaN(time)) {
     if (ERROR_LOG_LINE.test(line)) return fail('an error-log line, not an access-log record');
     return fail(`bad timestamp "${line.slice(open + 2, Math.min(close, open + 40))}"`);
   }
-  const prefix = parsePrefix(line.slice(0, open));
+  // Most lines hold no escape and no byte >= 0x80: one test here, and their fields are their own text.
+  const plain = !NEEDS_DECODING.test(line);
+  const prefix = parsePrefix(line.slice(0, open), plain);
   if (typeof prefix === 'string') return fail(prefix);
   if (line.charCodeAt(close + 1) !== 32 || line.charCodeAt(close + 2) !== 34) return fail('expected a quoted request after the timestamp');
 
@@ -138,15 +141,15 @@ export function parseClfLine(line: string, file: string, lineNo: number): LogEve
     // Real logs hold lines cut short by a full disk or a crash: an unterminated last field runs to the end.
     let refEnd = findQuoteEnd(line, bytesEnd + 2);
     if (refEnd === -1) refEnd = line.length;
-    referer = fieldText(line.slice(bytesEnd + 2, refEnd));
+    referer = fieldText(line.slice(bytesEnd + 2, refEnd), plain);
     if (line.charCodeAt(refEnd + 1) === 32 && line.charCodeAt(refEnd + 2) === 34) {
       let uaEnd = findQuoteEnd(line, refEnd + 3);
       if (uaEnd === -1) uaEnd = line.length;
-      userAgent = fieldText(line.slice(refEnd + 3, uaEnd));
+      userAgent = fieldText(line.slice(refEnd + 3, uaEnd), plain);
     }
   }
 
-  const req = decodeRequest(line.slice(reqStart, reqEnd));
+  const req = decodeRequest(line.slice(reqStart, reqEnd), plain);
   return {
     time,
     ip: prefix.ip,

@@ -64,7 +64,8 @@ export function splitRequest(request: string): RequestParts {
   } else if (rest.startsWith('HTTP/') && rest.indexOf(' ') === -1) {
     return { method, path: '', query: '', protocol: rest };
   }
-  return { method, ...splitTarget(rest), protocol };
+  const target = splitTarget(rest);
+  return { method, path: target.path, query: target.query, protocol };
 }
 
 /** `/a%20b?x=1` to path `/a b` and query `x=1`; an absolute-form target keeps only its path. */
@@ -79,11 +80,15 @@ export function splitTarget(target: string): { path: string; query: string } {
   return { path: safeDecodePath(t.slice(0, q)), query: t.slice(q + 1) };
 }
 
-/** A quoted request field as logged (latin1, escapes in place) to its decoded text and parts. */
-export function decodeRequest(raw: string): { request: string } & RequestParts {
-  if (raw === '-' || raw === '') return { request: raw === '-' ? '' : raw, ...NO_REQUEST };
-  const request = latin1ToText(unescapeLatin1(raw));
-  return { request, ...splitRequest(request) };
+/**
+ * A quoted request field as logged (latin1, escapes in place) to its decoded text and parts.
+ * `plain`: the caller knows the field holds no escape and no byte >= 0x80, so it is its own text.
+ */
+export function decodeRequest(raw: string, plain = false): { request: string } & RequestParts {
+  if (raw === '-' || raw === '') return { request: raw === '-' ? '' : raw, method: '', path: '', query: '', protocol: '' };
+  const request = plain ? raw : latin1ToText(unescapeLatin1(raw));
+  const parts = splitRequest(request);
+  return { request, method: parts.method, path: parts.path, query: parts.query, protocol: parts.protocol };
 }
 
 export function parseStatus(s: string): number {

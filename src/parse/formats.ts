@@ -47,7 +47,9 @@ export type Detection =
 
 /** Lines that carry no log record in test fixtures and hand-edited files. */
 export function isCommentOrBlank(line: string): boolean {
-  return line.length === 0 || line.charCodeAt(0) === 35 /* # */ || line.trim() === '';
+  const first = line.charCodeAt(0);
+  if (first > 32 && first !== 35 /* # */) return false; // every record line: no trim
+  return line.length === 0 || first === 35 || line.trim() === '';
 }
 
 function refineClfName(lines: string[]): 'common' | 'combined' | 'vhost_combined' {

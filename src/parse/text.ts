@@ -72,10 +72,13 @@ export function unescapeLatin1(s: string): string {
   return out;
 }
 
-/** A quoted log field (latin1, escapes in place) to text. '-' means absent. */
-export function fieldText(raw: string): string {
+/** Any char that makes a field need decoding: an escape or a byte >= 0x80. One test of a whole line spares one per field. */
+export const NEEDS_DECODING = /[\\\x80-\xff]/;
+
+/** A quoted log field (latin1, escapes in place) to text. '-' means absent. `plain`: known to need no decoding. */
+export function fieldText(raw: string, plain = false): string {
   if (raw === '-') return '';
-  return latin1ToText(unescapeLatin1(raw));
+  return plain ? raw : latin1ToText(unescapeLatin1(raw));
 }
 
 /** Percent-decoding that never throws: a malformed sequence is kept as written. */

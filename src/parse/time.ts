@@ -55,6 +55,12 @@ export function parseClfTime(s: string): number {
   return v;
 }
 
+/** parseClfTime of `line[start, end)`, without cutting the text out when it is the last one seen (lines of one second). */
+export function parseClfTimeIn(line: string, start: number, end: number): number {
+  if (end - start === lastClf.length && line.startsWith(lastClf, start)) return lastClfValue;
+  return parseClfTime(line.slice(start, end));
+}
+
 /** ISO 8601 with an offset, as Nginx $time_iso8601 writes it (`2023-10-10T08:32:31+00:00`), with optional fraction. */
 export function parseIsoTime(s: string): number {
   if (s.length >= 20 && s[4] === '-' && s[7] === '-' && (s[10] === 'T' || s[10] === ' ') && s[13] === ':' && s[16] === ':') {

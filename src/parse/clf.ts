@@ -7,7 +7,7 @@
 import type { LogEvent, ParseFailure } from './event';
 import { decodeRequest, fieldText, normalizeIp, parseBytes, parseStatus } from './fields';
 import { parseClfTimeIn } from './time';
-import { NEEDS_DECODING } from './text';
+import { needsNoDecoding } from './text';
 
 /** Index of the closing quote of a quoted field whose content starts at `from`, honouring backslash escapes. */
 export function findQuoteEnd(line: string, from: number): number {
@@ -108,7 +108,7 @@ export function parseClfLine(line: string, file: string, lineNo: number): LogEve
     return fail(`bad timestamp "${line.slice(open + 2, Math.min(close, open + 40))}"`);
   }
   // Most lines hold no escape and no byte >= 0x80: one test here, and their fields are their own text.
-  const plain = !NEEDS_DECODING.test(line);
+  const plain = needsNoDecoding(line);
   const prefix = parsePrefix(line.slice(0, open), plain);
   if (typeof prefix === 'string') return fail(prefix);
   if (line.charCodeAt(close + 1) !== 32 || line.charCodeAt(close + 2) !== 34) return fail('expected a quoted request after the timestamp');

@@ -7,6 +7,7 @@ import type { LogEvent, LineParser, ParseFailure } from './event';
 import { decodeRequest, fieldText, normalizeIp, parseBytes, parseSeconds, parseStatus, splitTarget } from './fields';
 import { findQuoteEnd } from './clf';
 import { parseClfTime, parseEpochSeconds, parseIsoTime } from './time';
+import { needsNoDecoding } from './text';
 import { latin1ToText, unescapeLatin1 } from './text';
 import { UsageError } from '../errors';
 
@@ -179,11 +180,12 @@ interface Draft {
   requestTime: number | null;
 }
 
-function assign(d: Draft, target: FieldTarget, raw: string): string | undefined {
+/** `plain`: the line holds no escape and no byte >= 0x80, so its fields are their own text. */
+function assign(d: Draft, target: FieldTarget, raw: string, plain: boolean): string | undefined {
   switch (target) {
     case 'ignore': return undefined;
     case 'ip': d.ip = normalizeIp(raw); return raw === '' ? 'empty client address' : undefined;
-    case 'user': d.user = fieldText(raw); return undefined;
+    case 'user': d.user = fieldText(raw, plain); return undefined;
     case 'time_clf': d.time = parseClfTime(raw); break;
     case 'time_clf_bracketed': d.time = parseClfTime(raw.slice(1, -1)); break;
     case 'time_iso': d.time = parseIsoTime(raw); break;
@@ -191,7 +193,7 @@ function assign(d: Draft, target: FieldTarget, raw: string): string | undefined 
     case 'time_epoch_ms': d.time = parseEpochSeconds(raw) / 1000; break;
     case 'time_epoch_us': d.time = parseEpochSeconds(raw) / 1e6; break;
     case 'request': {
-      const r = decodeRequest(raw);
+      const r = decodeRequest(raw, plain);
       d.request = r.request;
       if (r.method !== '') d.method = r.method;
       if (r.path !== '') d.path = r.path;
@@ -199,7 +201,7 @@ function assign(d: Draft, target: FieldTarget, raw: string): string | undefined 
       if (r.protocol !== '') d.protocol = r.protocol;
       return undefined;
     }
-    case 'method': d.method = fieldText(raw); return undefined;
+    case 'method': d.method = fieldText(raw, plain); return undefined;
     case 'uri': {
       const t = splitTarget(latin1ToText(unescapeLatin1(raw)));
       d.path = t.path;
@@ -207,8 +209,8 @@ function assign(d: Draft, target: FieldTarget, raw: string): string | undefined 
       return undefined;
     }
     case 'path': d.path = splitTarget(latin1ToText(unescapeLatin1(raw))).path; return undefined;
-    case 'query': d.query = fieldText(raw).replace(/^\?/, ''); return undefined;
-    case 'protocol': d.protocol = fieldText(raw); return undefined;
+    case 'query': d.query = fieldText(raw, plain).replace(/^\?/, ''); return undefined;
+    case 'protocol': d.protocol = fieldText(raw, plain); return undefined;
     case 'status':
       d.status = parseStatus(raw);
       return Number.isNaN(d.status) ? `bad status "${raw.slice(0, 20)}"` : undefined;
@@ -218,10 +220,10 @@ function assign(d: Draft, target: FieldTarget, raw: string): string | undefined 
       d.bytes = b;
       return undefined;
     }
-    case 'referer': d.referer = fieldText(raw); return undefined;
-    case 'user_agent': d.userAgent = fieldText(raw); return undefined;
-    case 'forwarded_for': d.forwardedFor = fieldText(raw); return undefined;
-    case 'host': d.host = fieldText(raw); return undefined;
+    case 'referer': d.referer = fieldText(raw, plain); return undefined;
+    case 'user_agent': d.userAgent = fieldText(raw, plain); return undefined;
+    case 'forwarded_for': d.forwardedFor = fieldText(raw, plain); return undefined;
+    case 'host': d.host = fieldText(raw, plain); return undefined;
     case 'request_time_s': d.requestTime = parseSeconds(raw, 1); return undefined;
     case 'request_time_ms': d.requestTime = parseSeconds(raw, 1e3); return undefined;
     case 'request_time_us': d.requestTime = parseSeconds(raw, 1e6); return undefined;
@@ -257,6 +259,7 @@ export function compileElements(elements: Element[], describe: string): LinePars
       time: NaN, ip: '', user: '', request: '', method: '', path: '', query: '', protocol: '',
       status: NaN, bytes: null, referer: '', userAgent: '', forwardedFor: '', host: '', requestTime: null,
     };
+    const plain = needsNoDecoding(line);
     let pos = 0;
     for (const step of plan) {
       if (step.kind === 'literal') {
@@ -273,7 +276,7 @@ export function compileElements(elements: Element[], describe: string): LinePars
         const expected = step.quoted ? 'a closing quote' : step.bracketed ? '"[...]"' : JSON.stringify(step.until);
         return { reason: `field ${step.name} at column ${pos + 1} is not followed by ${expected}` };
       }
-      const problem = assign(d, step.target, line.slice(pos, end));
+      const problem = assign(d, step.target, line.slice(pos, end), plain);
       if (problem !== undefined) return { reason: `${step.name}: ${problem}` };
       pos = end;
     }

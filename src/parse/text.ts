@@ -72,8 +72,14 @@ export function unescapeLatin1(s: string): string {
   return out;
 }
 
-/** Any char that makes a field need decoding: an escape or a byte >= 0x80. One test of a whole line spares one per field. */
-export const NEEDS_DECODING = /[\\\x80-\xff]/;
+/**
+ * True when `s` holds no escape and no byte >= 0x80, so its fields are their own text. One test of
+ * a whole line spares one per field; a backslash search plus a one-range class is about twice as
+ * fast as one class holding both.
+ */
+export function needsNoDecoding(s: string): boolean {
+  return s.indexOf('\\') === -1 && !HIGH_BYTE.test(s);
+}
 
 /** A quoted log field (latin1, escapes in place) to text. '-' means absent. `plain`: known to need no decoding. */
 export function fieldText(raw: string, plain = false): string {

@@ -40,6 +40,8 @@ export interface CompiledRule {
   /** Whether the conditions read error-log reasons (reason.*, auth_failures). */
   usesReasons: boolean;
   conditions: Condition[];
+  /** The conditions that read no distinct count: checked first, on the window's sums alone. */
+  sumConditions: Condition[];
   /** Smallest window failure count that can satisfy the rule: keys below it are not evaluated. */
   minCount: number;
   usesBaseline: boolean;
@@ -161,6 +163,7 @@ export function compileRule(rule: Rule): CompiledRule | string {
     failureStatuses: new Set(where.status ?? [401]),
     accepts,
     conditions,
+    sumConditions: conditions.filter((c) => !DISTINCT_METRICS.has(c.metric)),
     minCount: minCountOf(conditions),
     usesBaseline: conditions.some((c) => c.metric.startsWith('baseline_') || c.metric === 'increase' || c.metric === 'rate_factor'),
     acceptsAuthFailure,

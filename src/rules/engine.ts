@@ -323,14 +323,18 @@ export class Engine {
     let metrics: Record<Metric, number> | undefined;
     let matches = false;
     if (n >= rule.minCount) {
-      figures = table.figures(st, k, rule.needsDistinct);
+      // The window's sums first: the distinct counts and top lists (unions over every slot of the
+      // window) only when the conditions on sums hold and the distinct ones can decide.
+      figures = table.figures(st, k, false);
       metrics = computeMetrics(figures, rule, table.baselineSpanMs());
-      const m = metrics;
-      matches = rule.conditions.every((c) => holds(c, m[c.metric]));
-      // Evidence needs the full figures: when the alert starts or reaches a new peak.
-      if (matches && !rule.needsDistinct && (alert === null || figures.count > alert.peak.count)) {
+      const sums = metrics;
+      matches = rule.sumConditions.every((c) => holds(c, sums[c.metric]));
+      // Evidence needs the full figures too: when the alert starts or reaches a new peak.
+      if (matches && (rule.needsDistinct || alert === null || figures.count > alert.peak.count)) {
         figures = table.figures(st, k, true);
         metrics = computeMetrics(figures, rule, table.baselineSpanMs());
+        const all = metrics;
+        matches = rule.conditions.every((c) => holds(c, all[c.metric]));
       }
     }
     if (matches && figures && metrics) {

@@ -2,7 +2,6 @@
 import type { WindowFigures } from '../aggregate/table';
 import type { CompiledRule } from './compile';
 import type { Metric } from './schema';
-import { AUTH_REASONS } from '../parse/errorlog';
 
 /** Floor under the baseline failure rate (per minute): a quiet baseline must not make 3 failures look like a 300× spike. */
 export const BASELINE_RATE_FLOOR_PER_MIN = 0.2;
@@ -13,10 +12,23 @@ export function computeMetrics(f: WindowFigures, rule: CompiledRule, baselineSpa
   const baselineRatio = f.baselineTotal > 0 ? f.baselineCount / f.baselineTotal : 0;
   const ratePerMin = f.count / windowMin;
   const baselineRate = f.baselineCount / (baselineSpanMs / 60_000);
-  const reasons = {} as Record<`reason.${(typeof AUTH_REASONS)[number]}`, number>;
-  for (const r of AUTH_REASONS) reasons[`reason.${r}`] = f.reasons[r] ?? 0;
+  const r = f.reasons;
+  // One literal with every key (the return type makes it complete): keys built in a loop and spread
+  // cost ~60 µs a call, most of the time spent closing a bucket with live alerts.
   return {
-    ...reasons,
+    'reason.user_not_found': r.user_not_found ?? 0,
+    'reason.password_mismatch': r.password_mismatch ?? 0,
+    'reason.password_file_unreadable': r.password_file_unreadable ?? 0,
+    'reason.denied_by_rule': r.denied_by_rule ?? 0,
+    'reason.limit_req': r.limit_req ?? 0,
+    'reason.digest_nonce': r.digest_nonce ?? 0,
+    'reason.digest_other': r.digest_other ?? 0,
+    'reason.wrong_scheme': r.wrong_scheme ?? 0,
+    'reason.authz_denied': r.authz_denied ?? 0,
+    'reason.pam_failure': r.pam_failure ?? 0,
+    'reason.tls_handshake': r.tls_handshake ?? 0,
+    'reason.tls_sni_mismatch': r.tls_sni_mismatch ?? 0,
+    'reason.other': r.other ?? 0,
     auth_failures: f.authFailures,
     count: f.count,
     total: f.total,

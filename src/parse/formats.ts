@@ -48,7 +48,8 @@ export type Detection =
 /** Lines that carry no log record in test fixtures and hand-edited files. */
 export function isCommentOrBlank(line: string): boolean {
   const first = line.charCodeAt(0);
-  if (first > 32 && first !== 35 /* # */) return false; // every record line: no trim
+  // Every record line starts with printable ASCII: no trim. Others may be Unicode blank (NBSP…).
+  if (first > 32 && first < 127 && first !== 35 /* # */) return false;
   return line.length === 0 || first === 35 || line.trim() === '';
 }
 

@@ -1,3 +1,4 @@
+import { isCommentOrBlank } from '../../src/parse/formats';
 import { parseClfLine } from '../../src/parse/clf';
 import { isParseFailure, type LogEvent } from '../../src/parse/event';
 
@@ -105,5 +106,12 @@ describe('common/combined scanner', () => {
     expect(bad('172.17.1.1 - - [28/Sep/2022:13:38:04 +0000] "GET /m HTTP/1.1" - - "-" "x"')).toMatch(/status/);
     expect(bad('2021/12/01 13:53:33 [error] 31#31: *46 "/x" is not found, client: 172.17.0.1')).toMatch(/error-log line/);
     expect(bad('1.2.3.4 - - [01/Jan/2024:00:00:00 +0000] "GET / HTTP/1.1" 200 12x')).toMatch(/bad response size/);
+  });
+});
+
+describe('blank and comment lines', () => {
+  test('blank in any whitespace (tabs, NBSP read as latin1) and # comments are skipped; a record line is not', () => {
+    for (const line of ['', '   ', '\t', '\u00a0', '\u00a0 \t', '# a comment']) expect(isCommentOrBlank(line)).toBe(true);
+    for (const line of ['192.0.2.1 - - [20/Nov/2026:09:10:00 +0100] "GET / HTTP/1.1" 200 1', ' 192.0.2.1 x', '\u00e9x']) expect(isCommentOrBlank(line)).toBe(false);
   });
 });

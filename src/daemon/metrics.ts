@@ -20,7 +20,9 @@ export class DaemonMetrics {
   readonly lagBytes = new Gauge({ name: 'authwatch_input_lag_bytes', help: 'Bytes behind the end of each followed file', labelNames: ['input'], registers: [this.registry] });
   readonly limitHits = new Counter({ name: 'authwatch_limit_hits_total', help: 'Times a resource bound was hit (max_files, outbox_max; long lines are in lines_malformed, evictions in key_evictions)', labelNames: ['limit'], registers: [this.registry] });
   readonly keyEvictions = new Gauge({ name: 'authwatch_key_evictions', help: 'Keys evicted from rule tables since start (key_capacity reached: figures approximate)', registers: [this.registry] });
-  readonly syslogMessages = new Counter({ name: 'authwatch_syslog_messages_total', help: 'Syslog messages accepted and passed to the parser, per listener (dropped ones: authwatch_syslog_dropped_total)', labelNames: ['listener'], registers: [this.registry] });
+  /** Syslog messages passed to the parser per listener, read at scrape time like the line counters. */
+  syslogMessageCounts: () => Iterable<[string, number]> = () => [];
+  readonly syslogMessages = this.scrapedCounter('authwatch_syslog_messages_total', 'Syslog messages accepted and passed to the parser, per listener (dropped ones: authwatch_syslog_dropped_total)', 'listener', () => this.syslogMessageCounts());
   readonly syslogDropped = new Counter({ name: 'authwatch_syslog_dropped_total', help: 'Syslog messages dropped, per listener and reason (sender_not_allowed, over_limit, malformed, stream_limit, connection_limit)', labelNames: ['listener', 'reason'], registers: [this.registry] });
   readonly syslogKernelDrops = new Gauge({ name: 'authwatch_syslog_udp_kernel_drops', help: 'Datagrams the kernel dropped on a UDP listener (receive buffer full), from /proc/net/udp', labelNames: ['listener'], registers: [this.registry] });
   private readonly dropCounts = new Map<string, number>();
@@ -40,12 +42,19 @@ export class DaemonMetrics {
   }
 
   private inputCounter(name: string, help: string, read: (c: InputCounters) => number): Counter<'input'> {
-    const source = () => this.inputCounters();
+    const inputs = () => this.inputCounters();
+    return this.scrapedCounter(name, help, 'input', function* () {
+      for (const [input, c] of inputs()) yield [input, read(c)];
+    });
+  }
+
+  /** A counter whose values are read from `source` ([label value, count]) at scrape time. */
+  private scrapedCounter<L extends string>(name: string, help: string, label: L, source: () => Iterable<[string, number]>): Counter<L> {
     return new Counter({
-      name, help, labelNames: ['input'], registers: [this.registry],
+      name, help, labelNames: [label], registers: [this.registry],
       collect() {
         this.reset();
-        for (const [input, c] of source()) this.inc({ input }, read(c));
+        for (const [value, n] of source()) this.inc({ [label]: value } as Record<L, string>, n);
       },
     });
   }

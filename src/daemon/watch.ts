@@ -87,11 +87,19 @@ export class WatchDaemon {
   private readonly skippedFiles = new Set<string>();
   private syslogServers: Array<{ name: string; server: SyslogServer }> = [];
   /** One per sending host and tag: its own format (detected) and line numbers. */
-  private readonly streams = new Map<string, { st: InputState; lines: number; host: string }>();
+  private readonly streams = new Map<string, { st: InputState; lines: number; host: string; listener: string }>();
   private syslogSignature = '';
 
   constructor(private readonly opts: WatchOptions) {
     this.metrics.inputCounters = () => this.inputCounterEntries();
+    this.metrics.syslogMessageCounts = () => this.syslogMessageCounts();
+  }
+
+  /** Messages passed on per listener: the sum of its streams' message counts. */
+  private syslogMessageCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const { listener, lines } of this.streams.values()) counts.set(listener, (counts.get(listener) ?? 0) + lines);
+    return counts;
   }
 
   /** Every file followed and syslog stream read, with its line counters (restored ones included: totals survive restarts). */
@@ -283,12 +291,11 @@ export class WatchDaemon {
         this.sayNotRead(key, { stream: key }, 'syslog stream not read: limits.max_files files and streams are read already');
         return;
       }
-      stream = { st: new InputState(input.format ?? 'auto', undefined), lines: 0, host: m.host };
+      stream = { st: new InputState(input.format ?? 'auto', undefined), lines: 0, host: m.host, listener };
       if (stream.st.spec !== 'auto') stream.st.format = resolveFormat(stream.st.spec);
       this.streams.set(key, stream);
       this.log.info({ stream: key, host: m.host, tag: m.tag }, 'new syslog stream');
     }
-    this.metrics.syslogMessages.inc({ listener });
     this.onLine(key, stream.st, m.text, ++stream.lines, m.host);
   }
 

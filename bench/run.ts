@@ -4,9 +4,10 @@
  * the built CLI runs as a child process (median of 3 runs, peak RSS from /usr/bin/time when present),
  * and the results go to bench/results.json with a description of the machine.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import http from 'node:http';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createReadStream } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { killDaemons, startDaemon, total, waitFor } from '../test/support/daemon';
+import { tempDir } from '../test/support/paths';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -153,16 +154,6 @@ async function stages(file: string): Promise<Array<{ stage: string; seconds: num
   return out;
 }
 
-function metricTotal(port: number, name: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body.split('\n').filter((l) => l.startsWith(name)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)));
-    }).on('error', reject);
-  });
-}
-
 /**
  * The daemon's follow path over the same file (`authwatch watch --from-start`, state in a temp dir):
  * seconds from spawn until /metrics says every line was read (each line is parsed and through the
@@ -171,24 +162,16 @@ function metricTotal(port: number, name: string): Promise<number> {
 async function follow(file: string, lines: number): Promise<{ seconds: number; linesPerSecond: number }> {
   const secs: number[] = [];
   for (let run = 0; run < RUNS; run++) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'authwatch-bench-'));
+    const dir = tempDir('authwatch-bench-');
     const config = path.join(dir, 'authwatch.yaml');
     writeFileSync(config, `inputs:\n  - path: ${JSON.stringify(file)}\nstate_dir: ${JSON.stringify(path.join(dir, 'state'))}\noutputs:\n  - type: jsonl\n    path: ${JSON.stringify(path.join(dir, 'alerts.jsonl'))}\n`);
     const start = process.hrtime.bigint();
-    const proc = spawn(process.execPath, [CLI, 'watch', '-c', config, '--from-start', '--metrics', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
     try {
-      let port: number | null = null;
-      for (;;) {
-        if (proc.exitCode !== null) throw new Error(`authwatch watch exited ${proc.exitCode}: ${err}`);
-        port ??= Number(/"port":(\d+),"msg":"metrics listening"/.exec(err)?.[1] ?? NaN) || null;
-        if (port !== null && (await metricTotal(port, 'authwatch_lines_read_total')) >= lines) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const d = await startDaemon(config, ['--from-start']);
+      await waitFor(async () => (await total(d.port, 'authwatch_lines_read_total')) >= lines, 120_000, () => d.stderr().slice(-2000));
       secs.push(Number(process.hrtime.bigint() - start) / 1e9);
     } finally {
-      proc.kill('SIGKILL');
+      killDaemons();
       rmSync(dir, { recursive: true, force: true });
     }
   }

@@ -85,7 +85,7 @@ export function splitTarget(target: string): { path: string; query: string } {
  * `plain`: the caller knows the field holds no escape and no byte >= 0x80, so it is its own text.
  */
 export function decodeRequest(raw: string, plain = false): { request: string } & RequestParts {
-  if (raw === '-' || raw === '') return { request: raw === '-' ? '' : raw, method: '', path: '', query: '', protocol: '' };
+  if (raw === '-' || raw === '') return { request: raw === '-' ? '' : raw, ...NO_REQUEST };
   const request = plain ? raw : latin1ToText(unescapeLatin1(raw));
   const parts = splitRequest(request);
   return { request, method: parts.method, path: parts.path, query: parts.query, protocol: parts.protocol };

@@ -135,7 +135,7 @@ export interface EngineStats {
 export class Engine {
   private readonly runtimes: RuleRuntime[];
   private readonly settler: ChallengeSettler;
-  private readonly lastSuccess = new Map<string, number>();
+  private readonly lastSuccess = new Map<string, { time: number }>();
   private maxTime = -Infinity;
   private nextBucket: number | null = null;
   private closing = 0;
@@ -246,10 +246,16 @@ export class Engine {
 
   private rememberSuccess(e: LogEvent): void {
     // Keyed by address alone: a short key is cheap on the hot path (every success passes here).
-    const before = this.lastSuccess.size;
-    this.lastSuccess.set(e.ip, e.time);
+    // The time lives in an object updated in place: a time is not a small integer, so each Map.set
+    // of one would box a fresh number, one allocation per success.
+    const known = this.lastSuccess.get(e.ip);
+    if (known !== undefined) {
+      known.time = e.time;
+      return;
+    }
+    this.lastSuccess.set(e.ip, { time: e.time });
     // Oldest-inserted goes first when full: close enough to least-recently-successful, and a plain set is cheap.
-    if (this.lastSuccess.size > before && this.lastSuccess.size > this.opts.clientMemory) {
+    if (this.lastSuccess.size > this.opts.clientMemory) {
       const oldest = this.lastSuccess.keys().next();
       if (!oldest.done) this.lastSuccess.delete(oldest.value);
     }
@@ -269,7 +275,7 @@ export class Engine {
       if (!answered && rule.failureStatuses.has(e.status)) {
         if (!rule.accepts(e)) continue;
         if (previouslyOk === undefined) {
-          const t = this.lastSuccess.get(e.ip);
+          const t = this.lastSuccess.get(e.ip)?.time;
           previouslyOk = t !== undefined && t <= e.time && e.time - t <= rule.baselineMs;
         }
         table.addFailure(e, bucket, previouslyOk);

@@ -120,6 +120,13 @@ export class KeyState {
   firstSuccess = Infinity;
   firstFailure = Infinity;
   samples: Sample[] = [];
+  /**
+   * The window failure count last computed and the bucket its window ends with. Any write to a
+   * slot's failures, or a slot reused, clears it: while it holds, the next bucket's count is this
+   * one slid by a slot, not a walk over the whole ring.
+   */
+  countedBucket = -Infinity;
+  counted = 0;
   /** Lifecycle state of this key's alert, owned by the engine. */
   alert: unknown = null;
 
@@ -140,7 +147,11 @@ export class KeyState {
       s = new Slot();
       this.slots[i] = s;
     }
-    if (s.bucket !== bucket) s.reset(bucket);
+    if (s.bucket !== bucket) {
+      // Reusing a slot that held failures changes a window count; one that held only requests does not.
+      if (s.failures > 0 || s.authFailures > 0) this.countedBucket = -Infinity;
+      s.reset(bucket);
+    }
     return s;
   }
 
@@ -318,7 +329,7 @@ export class KeyTable {
       slot.success++;
       if (e.time < st.firstSuccess) st.firstSuccess = e.time;
     }
-    st.lastBucket = bucket;
+    if (bucket > st.lastBucket) st.lastBucket = bucket;
     st.addCoarse(e.time, 0, 1);
   }
 
@@ -351,6 +362,7 @@ export class KeyTable {
     if (st === undefined) return;
     const slot = st.slotFor(bucket);
     slot.authFailures++;
+    st.countedBucket = -Infinity;
     const reasons = (slot.reasons ??= new Map());
     reasons.set(a.reason, (reasons.get(a.reason) ?? 0) + 1);
     if (a.user !== '') (slot.users ??= new DistinctCounter()).add(a.user);
@@ -378,6 +390,7 @@ export class KeyTable {
     const slot = st.slotFor(bucket);
     slot.total++;
     slot.failures++;
+    st.countedBucket = -Infinity;
     if (e.time < slot.firstFail) slot.firstFail = e.time;
     if (e.time > slot.lastFail) slot.lastFail = e.time;
     const client = clientOf(e) + '\u0000' + e.ip;
@@ -393,8 +406,9 @@ export class KeyTable {
     if (e.remoteUser !== '') top.user.bump(e.remoteUser);
     if (e.host !== '') (slot.hosts ??= new TopValues()).bump(e.host);
     if (e.time < st.firstFailure) st.firstFailure = e.time;
-    st.lastBucket = bucket;
-    st.lastFailBucket = bucket;
+    if (bucket > st.lastBucket) st.lastBucket = bucket;
+    // A late failure lands in an earlier bucket than one already counted: the newest must stay.
+    if (bucket > st.lastFailBucket) st.lastFailBucket = bucket;
     st.addCoarse(e.time, 1, 1);
     if (e.raw !== '') {
       if (st.samples.length >= SAMPLES_PER_KEY) st.samples.shift();
@@ -404,29 +418,8 @@ export class KeyTable {
     if (this.keys.size > this.opts.capacity) this.evict(bucket);
   }
 
-  /** Failures of a key in the window ending with `bucket` (with error-log auth failures, for rules that read them). */
-  windowCount(st: KeyState, bucket: number): number {
-    if (st.lastFailBucket <= bucket - this.windowBuckets) return 0;
-    let n = 0;
-    for (const s of st.slots) {
-      if (s !== undefined && s.bucket > bucket - this.windowBuckets && s.bucket <= bucket) n += s.failures + (this.opts.countsAuthFailures ? s.authFailures : 0);
-    }
-    return n;
-  }
-
-  slotFailures(st: KeyState, bucket: number): number {
-    const s = st.slots[bucket % st.slots.length];
-    return s !== undefined && s.bucket === bucket ? s.failures : 0;
-  }
-
-  /** Window figures; without `detail`, distinct counts and top lists (the costly unions) are left empty. */
-  figures(st: KeyState, bucket: number, detail: boolean, topN = 5): WindowFigures {
-    const f: WindowFigures = {
-      count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkClients: 0,
-      firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [], host: [] },
-      baselineCount: 0, baselineTotal: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure, authFailures: 0, reasons: {}, details: [],
-    };
-    const details = new Map<string, number>();
+  /** The costly part of the figures: distinct counts and top lists, unions over every slot of the window. */
+  private addDetail(f: WindowFigures, st: KeyState, bucket: number, topN: number): void {
     // Window unions are short-lived, so they stay exact longer than the per-slot counters.
     const ips = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const users = new DistinctCounter(WINDOW_EXACT_LIMIT);
@@ -436,16 +429,6 @@ export class KeyTable {
     const tops: Record<TopDimension, Map<string, number>> = { ip: new Map(), path: new Map(), client: new Map(), user: new Map(), host: new Map() };
     for (const s of st.slots) {
       if (s === undefined || s.bucket <= bucket - this.windowBuckets || s.bucket > bucket) continue;
-      f.count += s.failures;
-      f.total += s.total;
-      f.answered += s.answered;
-      f.success += s.success;
-      if (s.firstFail < f.firstFail) f.firstFail = s.firstFail;
-      if (s.lastFail > f.lastFail) f.lastFail = s.lastFail;
-      f.authFailures += s.authFailures;
-      if (s.reasons) for (const [r, n] of s.reasons) f.reasons[r] = (f.reasons[r] ?? 0) + n;
-      if (s.details) s.details.addTo(details);
-      if (!detail) continue;
       if (s.ips) ips.merge(s.ips);
       if (s.users) users.merge(s.users);
       if (s.paths) paths.merge(s.paths);
@@ -463,7 +446,57 @@ export class KeyTable {
     for (const d of TOP_DIMENSIONS) {
       f.top[d] = [...tops[d]].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1)).slice(0, topN);
     }
+  }
+
+  /** Failures of a key in the window ending with `bucket` (with error-log auth failures, for rules that read them). */
+  windowCount(st: KeyState, bucket: number): number {
+    if (st.lastFailBucket <= bucket - this.windowBuckets) return 0;
+    let n: number;
+    if (st.countedBucket === bucket) n = st.counted;
+    else if (st.countedBucket === bucket - 1) n = st.counted - this.countedIn(st, bucket - this.windowBuckets) + this.countedIn(st, bucket);
+    else {
+      n = 0;
+      for (const s of st.slots) if (s !== undefined && s.bucket > bucket - this.windowBuckets && s.bucket <= bucket) n += s.failures + (this.opts.countsAuthFailures ? s.authFailures : 0);
+    }
+    st.countedBucket = bucket;
+    st.counted = n;
+    return n;
+  }
+
+  /** What one bucket adds to `windowCount`. */
+  private countedIn(st: KeyState, bucket: number): number {
+    const s = st.slots[bucket % st.slots.length];
+    if (s === undefined || s.bucket !== bucket) return 0;
+    return s.failures + (this.opts.countsAuthFailures ? s.authFailures : 0);
+  }
+
+  slotFailures(st: KeyState, bucket: number): number {
+    const s = st.slots[bucket % st.slots.length];
+    return s !== undefined && s.bucket === bucket ? s.failures : 0;
+  }
+
+  /** Window figures; without `detail`, distinct counts and top lists (the costly unions) are left empty. */
+  figures(st: KeyState, bucket: number, detail: boolean, topN = 5): WindowFigures {
+    const f: WindowFigures = {
+      count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkClients: 0,
+      firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [], host: [] },
+      baselineCount: 0, baselineTotal: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure, authFailures: 0, reasons: {}, details: [],
+    };
+    const details = new Map<string, number>();
+    for (const s of st.slots) {
+      if (s === undefined || s.bucket <= bucket - this.windowBuckets || s.bucket > bucket) continue;
+      f.count += s.failures;
+      f.total += s.total;
+      f.answered += s.answered;
+      f.success += s.success;
+      if (s.firstFail < f.firstFail) f.firstFail = s.firstFail;
+      if (s.lastFail > f.lastFail) f.lastFail = s.lastFail;
+      f.authFailures += s.authFailures;
+      if (s.reasons) for (const [r, n] of s.reasons) f.reasons[r] = (f.reasons[r] ?? 0) + n;
+      if (s.details) s.details.addTo(details);
+    }
     f.details = [...details].sort((a, b) => b[1] - a[1]).map(([k]) => k).slice(0, topN);
+    if (detail) this.addDetail(f, st, bucket, topN);
     // Baseline: the coarse slots wholly before the window, within the look-back.
     const windowStart = (bucket - this.windowBuckets + 1) * this.opts.bucketMs;
     const lastIdx = Math.floor(windowStart / COARSE_SLOT_MS) - 1;

@@ -161,3 +161,16 @@ describe('report memory stays bounded', () => {
     expect(r.unauthorized.count).toBe(Math.ceil(50_000 / 3) + 300);
   });
 });
+
+describe('report status counts', () => {
+  test('every status is counted and listed in numeric order, including one outside the HTTP range', async () => {
+    const { ReportBuilder } = await import('../../src/report/model');
+    const { ev } = await import('../support/events');
+    const b = new ReportBuilder();
+    const statuses = [404, 200, 200, 401, 999, 200, 304, 401, 999, 101];
+    statuses.forEach((status, i) => b.add(ev(i, { status })));
+    const r = b.finish([]);
+    expect(Object.entries(r.status)).toEqual([['101', 1], ['200', 3], ['304', 1], ['401', 2], ['404', 1], ['999', 2]]);
+    expect(r.unauthorized.count).toBe(2);
+  });
+});

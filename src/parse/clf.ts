@@ -8,6 +8,7 @@ import type { LogEvent, ParseFailure } from './event';
 import { decodeRequest, fieldText, normalizeIp, parseBytes, parseStatus } from './fields';
 import { parseClfTimeIn } from './time';
 import { needsNoDecoding } from './text';
+import { userAgents } from './intern';
 
 /** Index of the closing quote of a quoted field whose content starts at `from`, honouring backslash escapes. */
 export function findQuoteEnd(line: string, from: number): number {
@@ -145,7 +146,7 @@ export function parseClfLine(line: string, file: string, lineNo: number): LogEve
     if (line.charCodeAt(refEnd + 1) === 32 && line.charCodeAt(refEnd + 2) === 34) {
       let uaEnd = findQuoteEnd(line, refEnd + 3);
       if (uaEnd === -1) uaEnd = line.length;
-      userAgent = fieldText(line.slice(refEnd + 3, uaEnd), plain);
+      userAgent = userAgents.intern(fieldText(line.slice(refEnd + 3, uaEnd), plain));
     }
   }
 

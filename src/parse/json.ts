@@ -7,6 +7,7 @@ import type { LogEvent, ParseFailure } from './event';
 import { decodeRequest, normalizeIp, splitTarget } from './fields';
 import { parseClfTime, parseEpochSeconds, parseIsoTime } from './time';
 import { latin1ToText } from './text';
+import { userAgents } from './intern';
 
 const scalar = z.union([z.string(), z.number(), z.null()]).optional();
 
@@ -93,7 +94,7 @@ export function parseJsonLine(line: string, file: string, lineNo: number): LogEv
     status,
     bytes: /^\d+$/.test(bytesText) ? Number(bytesText) : null,
     referer: str(o.http_referer, o.referer, o.referrer),
-    userAgent: str(o.http_user_agent, o.user_agent, o.agent),
+    userAgent: userAgents.intern(str(o.http_user_agent, o.user_agent, o.agent)),
     remoteUser: str(o.remote_user, o.user),
     host: str(o.host, o.http_host, o.server_name),
     requestTime: rt !== '' && Number.isFinite(Number(rt)) ? Number(rt) : null,

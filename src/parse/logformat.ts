@@ -8,6 +8,7 @@ import { decodeRequest, fieldText, normalizeIp, parseBytes, parseSeconds, parseS
 import { findQuoteEnd } from './clf';
 import { parseClfTime, parseEpochSeconds, parseIsoTime } from './time';
 import { needsNoDecoding } from './text';
+import { userAgents } from './intern';
 import { latin1ToText, unescapeLatin1 } from './text';
 import { UsageError } from '../errors';
 
@@ -221,7 +222,7 @@ function assign(d: Draft, target: FieldTarget, raw: string, plain: boolean): str
       return undefined;
     }
     case 'referer': d.referer = fieldText(raw, plain); return undefined;
-    case 'user_agent': d.userAgent = fieldText(raw, plain); return undefined;
+    case 'user_agent': d.userAgent = userAgents.intern(fieldText(raw, plain)); return undefined;
     case 'forwarded_for': d.forwardedFor = fieldText(raw, plain); return undefined;
     case 'host': d.host = fieldText(raw, plain); return undefined;
     case 'request_time_s': d.requestTime = parseSeconds(raw, 1); return undefined;

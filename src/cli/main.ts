@@ -237,7 +237,7 @@ export async function main(argv: string[]): Promise<number> {
  * next one. authwatch's live set is small (tens of MB: bounded key tables), but under a flood much
  * of it is short-lived state that outlives a scavenge (a first failure remembered for a window, a
  * top-list key until its trim): peak RSS was mostly garbage waiting for a mark-compact. Growing by
- * 2x keeps a million-address flood at ~185 MB instead of ~255 MB; the extra mark-compacts of a small
+ * 2x keeps a million-address flood at ~180 MB instead of ~255 MB; the extra mark-compacts of a small
  * heap cost too little to measure. Set here, for the CLI process only, not for code that imports it.
  */
 const OLD_GENERATION_GROWTH_PERCENT = 100;

@@ -20,13 +20,20 @@ export class Interner {
   intern(s: string): string {
     const n = s.length;
     if (n < this.minLength) return s;
-    // Versions sit in the middle and at the end of a user agent: sample there, and the length.
-    const slot =
-      (n * 31 + s.charCodeAt(n >> 2) + s.charCodeAt(n >> 1) * 7 + s.charCodeAt((n * 3) >> 2) * 17 + s.charCodeAt(n - 9) * 5 + s.charCodeAt(n - 1) * 13) & this.mask;
+    // Sixteen characters spread over the value, and its length, mixed: user agents of one browser
+    // differ only in a version somewhere. On the bench day's 1 M lines, 2 % of lookups miss (five
+    // samples added without mixing missed 13 %).
+    let h = n;
+    const step = n >> 4 || 1;
+    for (let i = n - 1; i >= 0; i -= step) h = Math.imul(h ^ s.charCodeAt(i), 0x9e3779b1);
+    const slot = (h ^ (h >>> 16)) & this.mask;
     const known = this.slots[slot] as string;
     if (known === s) return known;
-    this.slots[slot] = s;
-    return s;
+    // A field cut from a line shares the line's memory: a copy is kept instead, so the cache holds
+    // user agents, not up to a thousand whole lines (each up to the 64 KB line cap).
+    const own = (' ' + s).slice(1);
+    this.slots[slot] = own;
+    return own;
   }
 }
 

@@ -155,6 +155,12 @@ export class KeyState {
     return s;
   }
 
+  /** The slot of `bucket`, if the ring still holds that bucket. */
+  slotAt(bucket: number): Slot | undefined {
+    const s = this.slots[bucket % this.slots.length];
+    return s !== undefined && s.bucket === bucket ? s : undefined;
+  }
+
   addCoarse(time: number, failures: number, total: number): void {
     if (this.coarse.length === 0) return;
     const idx = Math.floor(time / COARSE_SLOT_MS);
@@ -428,7 +434,7 @@ export class KeyTable {
     const prevOk = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const tops: Record<TopDimension, Map<string, number>> = { ip: new Map(), path: new Map(), client: new Map(), user: new Map(), host: new Map() };
     for (const s of st.slots) {
-      if (s === undefined || s.bucket <= bucket - this.windowBuckets || s.bucket > bucket) continue;
+      if (!this.inWindow(s, bucket)) continue;
       if (s.ips) ips.merge(s.ips);
       if (s.users) users.merge(s.users);
       if (s.paths) paths.merge(s.paths);
@@ -453,26 +459,28 @@ export class KeyTable {
     if (st.lastFailBucket <= bucket - this.windowBuckets) return 0;
     let n: number;
     if (st.countedBucket === bucket) n = st.counted;
-    else if (st.countedBucket === bucket - 1) n = st.counted - this.countedIn(st, bucket - this.windowBuckets) + this.countedIn(st, bucket);
+    else if (st.countedBucket === bucket - 1) n = st.counted - this.countedIn(st.slotAt(bucket - this.windowBuckets)) + this.countedIn(st.slotAt(bucket));
     else {
       n = 0;
-      for (const s of st.slots) if (s !== undefined && s.bucket > bucket - this.windowBuckets && s.bucket <= bucket) n += s.failures + (this.opts.countsAuthFailures ? s.authFailures : 0);
+      for (const s of st.slots) if (this.inWindow(s, bucket)) n += this.countedIn(s);
     }
     st.countedBucket = bucket;
     st.counted = n;
     return n;
   }
 
-  /** What one bucket adds to `windowCount`. */
-  private countedIn(st: KeyState, bucket: number): number {
-    const s = st.slots[bucket % st.slots.length];
-    if (s === undefined || s.bucket !== bucket) return 0;
-    return s.failures + (this.opts.countsAuthFailures ? s.authFailures : 0);
+  /** Whether a ring slot holds a bucket of the window ending with `bucket`. */
+  private inWindow(s: Slot | undefined, bucket: number): s is Slot {
+    return s !== undefined && s.bucket > bucket - this.windowBuckets && s.bucket <= bucket;
+  }
+
+  /** What one slot adds to `windowCount`. */
+  private countedIn(s: Slot | undefined): number {
+    return s === undefined ? 0 : s.failures + (this.opts.countsAuthFailures ? s.authFailures : 0);
   }
 
   slotFailures(st: KeyState, bucket: number): number {
-    const s = st.slots[bucket % st.slots.length];
-    return s !== undefined && s.bucket === bucket ? s.failures : 0;
+    return st.slotAt(bucket)?.failures ?? 0;
   }
 
   /** Window figures; without `detail`, distinct counts and top lists (the costly unions) are left empty. */
@@ -484,7 +492,7 @@ export class KeyTable {
     };
     const details = new Map<string, number>();
     for (const s of st.slots) {
-      if (s === undefined || s.bucket <= bucket - this.windowBuckets || s.bucket > bucket) continue;
+      if (!this.inWindow(s, bucket)) continue;
       f.count += s.failures;
       f.total += s.total;
       f.answered += s.answered;

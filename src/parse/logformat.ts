@@ -7,9 +7,8 @@ import type { LogEvent, LineParser, ParseFailure } from './event';
 import { decodeRequest, fieldText, normalizeIp, parseBytes, parseSeconds, parseStatus, splitTarget } from './fields';
 import { findQuoteEnd } from './clf';
 import { parseClfTime, parseEpochSeconds, parseIsoTime } from './time';
-import { needsNoDecoding } from './text';
+import { latin1ToText, needsNoDecoding, unescapeLatin1 } from './text';
 import { userAgents } from './intern';
-import { latin1ToText, unescapeLatin1 } from './text';
 import { UsageError } from '../errors';
 
 export type FieldTarget =

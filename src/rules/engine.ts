@@ -392,7 +392,7 @@ export class Engine {
     alert.lastCountedBucket = k;
     addToTimeline(alert, k * this.opts.bucketMs, added);
     if (added > 0) {
-      const slotLast = st.slots[k % st.slots.length];
+      const slotLast = st.slotAt(k);
       if (slotLast && slotLast.lastFail > alert.lastFail) alert.lastFail = slotLast.lastFail;
       for (const s of st.samples) {
         if (alert.samples.length >= 5) break;

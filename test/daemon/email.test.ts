@@ -11,6 +11,7 @@ import { CLI, ROOT, tempDir } from '../support/paths';
 import { parse, stringify } from 'yaml';
 import { killDaemons, startDaemon, total, waitFor } from '../support/daemon';
 import { TestSmtpServer } from '../support/smtp';
+import { freeTcpPort } from '../support/ports';
 import { lines } from '../support/lines';
 
 jest.setTimeout(120_000);
@@ -81,7 +82,7 @@ test('twenty brute-force addresses inside group_wait: one grouped email', async 
 });
 
 test('SMTP down, daemon killed -9 with mail in the outbox: delivered after the restart, exactly once', async () => {
-  const port = await TestSmtpServer.freePort();
+  const port = await freeTcpPort();
   const dir = tempDir();
   const cfg = config(dir, port);
   const d1 = await startDaemon(cfg);
@@ -166,7 +167,7 @@ describe('authwatch email test', () => {
   });
 
   test('nobody listening: one line that says so; a password inline in the config is refused', async () => {
-    const port = await TestSmtpServer.freePort();
+    const port = await freeTcpPort();
     const cfg = config(tempDir(), port);
     const r = await run(cfg);
     expect(r.code).toBe(1);

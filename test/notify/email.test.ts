@@ -13,6 +13,7 @@ import { EmailNotifier, type NotifierLog } from '../../src/notify/email';
 import { createSmtpSender } from '../../src/notify/smtp';
 import { CLI, ROOT, tempDir } from '../support/paths';
 import { TestSmtpServer } from '../support/smtp';
+import { freeTcpPort } from '../support/ports';
 import { waitFor } from '../support/daemon';
 
 jest.setTimeout(60_000);
@@ -155,7 +156,7 @@ test('rate limit: a storm of alerts yields at most max_per_hour emails, the rest
 });
 
 test('a full outbox (limits.outbox_max) holds new alerts back, says so once, and sends them as it drains', async () => {
-  const port = await TestSmtpServer.freePort();
+  const port = await freeTcpPort();
   const server = new TestSmtpServer(port);
   const { notifier, log, stateDir } = await setUp(server, {}, { outboxMax: 1 });
   await notifier.accept([firing('brute-force'), firing('scanner')]);

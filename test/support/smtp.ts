@@ -7,7 +7,6 @@ import net from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { waitFor } from './daemon';
-import { freeTcpPort } from './ports';
 
 export interface TestSmtpOptions {
   auth?: { user: string; pass: string };
@@ -37,11 +36,6 @@ export class TestSmtpServer {
   /** The port it listens on (kept across stop and listen: the server comes back where it was). */
   get port(): number {
     return this.boundPort;
-  }
-
-  /** A port nobody listens on right now (to start the server later on it). */
-  static freePort(): Promise<number> {
-    return freeTcpPort();
   }
 
   static async start(opts: TestSmtpOptions = {}, port = 0): Promise<TestSmtpServer> {

@@ -1,6 +1,6 @@
 /** --since / --until values: an ISO 8601 time, or a time relative to now such as -2h, -30m, -1d. */
 import { z } from 'zod';
-import { sub } from 'date-fns';
+import { sub } from 'date-fns/sub';
 
 const RELATIVE = /^-(\d+)(s|m|h|d|w)$/;
 

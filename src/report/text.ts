@@ -1,7 +1,7 @@
 /** The terminal rendering of a report: aligned tables, colour only on a TTY (picocolors honours NO_COLOR). */
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { intervalToDuration } from 'date-fns';
+import { intervalToDuration } from 'date-fns/intervalToDuration';
 import type { ReportModel, TopEntry } from './model';
 import { forTerminal, truncate } from './sanitize';
 import { formatTime, int, pct, plural, sparkline } from './format';

@@ -224,7 +224,7 @@ export class WatchDaemon {
         this.followers.set(
           file,
           new Follower(file, {
-            line: (t, n) => this.onLine(file, st, t, n),
+            line: (t, n, _file, plain) => this.onLine(file, st, t, n, plain),
             overflow: (_h, n, len) => {
               st.counters.read++;
               st.counters.malformed++;
@@ -296,10 +296,10 @@ export class WatchDaemon {
       this.streams.set(key, stream);
       this.log.info({ stream: key, host: m.host, tag: m.tag }, 'new syslog stream');
     }
-    this.onLine(key, stream.st, m.text, ++stream.lines, m.host);
+    this.onLine(key, stream.st, m.text, ++stream.lines, false, m.host);
   }
 
-  private onLine(file: string, st: InputState, text: string, lineNo: number, origin?: string): void {
+  private onLine(file: string, st: InputState, text: string, lineNo: number, plain: boolean, origin?: string): void {
     this.lastLineWall = Date.now();
     this.dirty = true;
     st.counters.read++;
@@ -308,7 +308,7 @@ export class WatchDaemon {
       if (st.held.filter(([t]) => !isCommentOrBlank(t)).length >= 20) this.detect(file, st, origin);
       return;
     }
-    this.handle(file, st, st.format, text, lineNo, origin);
+    this.handle(file, st, st.format, text, lineNo, plain, origin);
   }
 
   private detect(file: string, st: InputState, origin?: string): void {
@@ -322,11 +322,11 @@ export class WatchDaemon {
     }
     const held = st.held;
     st.held = [];
-    for (const [t, n] of held) this.handle(file, st, st.format, t, n, origin);
+    for (const [t, n] of held) this.handle(file, st, st.format, t, n, false, origin);
   }
 
   /** `origin`: the sending host of a syslog line, which becomes the event's host (rules may group by it). */
-  private handle(file: string, st: InputState, fmt: ResolvedFormat, text: string, lineNo: number, origin?: string): void {
+  private handle(file: string, st: InputState, fmt: ResolvedFormat, text: string, lineNo: number, plain: boolean, origin?: string): void {
     if (isCommentOrBlank(text)) return;
     if (fmt.kind === 'error') {
       const r = parseErrorLogLine(text, file, lineNo, this.errorLogOffset());
@@ -340,7 +340,7 @@ export class WatchDaemon {
       } else this.malformed(file, st, lineNo, r.reason);
       return;
     }
-    const r = fmt.parse(text, file, lineNo);
+    const r = fmt.parse(text, file, lineNo, plain);
     if (isParseFailure(r)) return this.malformed(file, st, lineNo, r.reason);
     st.counters.parsed++;
     if (origin !== undefined) r.host = origin;

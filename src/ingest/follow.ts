@@ -31,7 +31,8 @@ export interface FileCheckpoint {
 }
 
 export interface FollowSink {
-  line(text: string, lineNo: number, file: string): void;
+  /** `plain`: as LineSink's. */
+  line(text: string, lineNo: number, file: string, plain: boolean): void;
   overflow(head: string, lineNo: number, length: number, file: string): void;
   /** Something worth an operator's attention (rotation, truncation, unreadable file). */
   notice(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>): void;
@@ -61,7 +62,7 @@ class Cursor {
     maxLineBytes: number,
   ) {
     this.splitter = new LineSplitter(
-      { line: (t, n) => sink.line(t, n, label), overflow: (h, n, len) => sink.overflow(h, n, len, label) },
+      { line: (t, n, plain) => sink.line(t, n, label, plain), overflow: (h, n, len) => sink.overflow(h, n, len, label) },
       maxLineBytes,
       firstLine,
     );
@@ -243,7 +244,7 @@ export class Follower {
         cur.fingerprint = '';
         cur.fingerprintBytes = 0;
         cur.splitter = new LineSplitter(
-          { line: (t, n) => this.sink.line(t, n, this.path), overflow: (h, n, len) => this.sink.overflow(h, n, len, this.path) },
+          { line: (t, n, plain) => this.sink.line(t, n, this.path, plain), overflow: (h, n, len) => this.sink.overflow(h, n, len, this.path) },
           this.maxLineBytes,
         );
       }

@@ -6,16 +6,19 @@
  * Lines are decoded as latin1 (one char per byte, lossless and the fastest decoder); the parsers
  * turn the fields they keep into UTF-8 text.
  */
+import { chunkNeedsNoDecoding } from '../parse/text';
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 export interface LineSink {
-  line(text: string, lineNo: number): void;
+  /** `plain`: the line is known to hold no escape and no byte >= 0x80 (see LineParser). */
+  line(text: string, lineNo: number, plain: boolean): void;
   /** A line longer than the cap: its first bytes, for the malformed-line example. */
   overflow(head: string, lineNo: number, length: number): void;
 }
 
 const OVERFLOW_HEAD_BYTES = 200;
+const NO_BYTES = Buffer.alloc(0);
 
 export class LineSplitter {
   private pending: Buffer[] = [];
@@ -42,6 +45,7 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer): void {
+    const plain = chunkNeedsNoDecoding(chunk);
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(10, start);
@@ -49,14 +53,14 @@ export class LineSplitter {
         this.keepPartial(chunk, start, chunk.length);
         return;
       }
-      this.endLine(chunk, start, nl);
+      this.endLine(chunk, start, nl, plain);
       start = nl + 1;
     }
   }
 
   /** Call at end of input: a last line without a newline is still a line. */
   end(): void {
-    if (this.pendingBytes > 0 || this.overflowing) this.endLine(Buffer.alloc(0), 0, 0);
+    if (this.pendingBytes > 0 || this.overflowing) this.endLine(NO_BYTES, 0, 0, false);
   }
 
   private keepPartial(chunk: Buffer, start: number, end: number): void {
@@ -74,7 +78,8 @@ export class LineSplitter {
     }
   }
 
-  private endLine(chunk: Buffer, start: number, nl: number): void {
+  /** `chunkPlain` holds for this chunk's bytes; a line continued from an earlier chunk is not known plain. */
+  private endLine(chunk: Buffer, start: number, nl: number, chunkPlain: boolean): void {
     this.lineNo++;
     let end = nl;
     const total = this.pendingBytes + (end - start);
@@ -85,6 +90,7 @@ export class LineSplitter {
       return;
     }
     let text: string;
+    const plain = chunkPlain && this.pending.length === 0;
     if (this.pending.length === 0) {
       if (end > start && chunk[end - 1] === 13) end--;
       text = chunk.toString('latin1', start, end);
@@ -94,7 +100,7 @@ export class LineSplitter {
       text = whole.toString('latin1', 0, len);
     }
     this.reset();
-    this.sink.line(text, this.lineNo);
+    this.sink.line(text, this.lineNo, plain);
   }
 
   private reset(): void {

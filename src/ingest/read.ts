@@ -63,7 +63,7 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
   if (format) on.format?.(path, format.name, false);
   const held: Array<[string, number]> = [];
 
-  const handle = (text: string, lineNo: number, fmt: ResolvedFormat) => {
+  const handle = (text: string, lineNo: number, fmt: ResolvedFormat, plain: boolean) => {
     if (isCommentOrBlank(text)) {
       stats.skipped++;
       return;
@@ -82,7 +82,7 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
       }
       return;
     }
-    const r = fmt.parse(text, path, lineNo);
+    const r = fmt.parse(text, path, lineNo, plain);
     if (isParseFailure(r)) {
       stats.malformed++;
       on.malformed({ file: path, line: lineNo, reason: r.reason, text: trimForExample(text) });
@@ -97,16 +97,16 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
     if (!detection.ok) throw new UsageError(detection.message);
     format = detection.format;
     on.format?.(path, format.name, true);
-    for (const [t, n] of held) handle(t, n, format);
+    for (const [t, n] of held) handle(t, n, format, false);
     held.length = 0;
   };
 
   let heldContent = 0;
   const splitter = new LineSplitter(
     {
-      line(text, lineNo) {
+      line(text, lineNo, plain) {
         stats.lines++;
-        if (format) return handle(text, lineNo, format);
+        if (format) return handle(text, lineNo, format, plain);
         held.push([text, lineNo]);
         if (!isCommentOrBlank(text) && ++heldContent >= DETECT_SAMPLE_LINES) decide();
       },

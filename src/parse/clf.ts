@@ -98,7 +98,7 @@ function fail(reason: string): ParseFailure {
   return { reason };
 }
 
-export function parseClfLine(line: string, file: string, lineNo: number): LogEvent | ParseFailure {
+export function parseClfLine(line: string, file: string, lineNo: number, knownPlain = false): LogEvent | ParseFailure {
   const open = line.indexOf(' [');
   if (open <= 0) return fail('no "[time]" field: not an access log line in common/combined format');
   const close = line.indexOf(']', open + 2);
@@ -109,7 +109,7 @@ export function parseClfLine(line: string, file: string, lineNo: number): LogEve
     return fail(`bad timestamp "${line.slice(open + 2, Math.min(close, open + 40))}"`);
   }
   // Most lines hold no escape and no byte >= 0x80: one test here, and their fields are their own text.
-  const plain = needsNoDecoding(line);
+  const plain = knownPlain || needsNoDecoding(line);
   const prefix = parsePrefix(line.slice(0, open), plain);
   if (typeof prefix === 'string') return fail(prefix);
   if (line.charCodeAt(close + 1) !== 32 || line.charCodeAt(close + 2) !== 34) return fail('expected a quoted request after the timestamp');

@@ -40,7 +40,11 @@ export interface ParseFailure {
   reason: string;
 }
 
-export type LineParser = (line: string, file: string, lineNo: number) => LogEvent | ParseFailure;
+/**
+ * `plain`: the caller already knows the line holds no escape and no byte >= 0x80 (its whole read
+ * chunk was checked); when false or absent the parser checks the line itself.
+ */
+export type LineParser = (line: string, file: string, lineNo: number, plain?: boolean) => LogEvent | ParseFailure;
 
 export function isParseFailure(r: LogEvent | ParseFailure): r is ParseFailure {
   return (r as LogEvent).time === undefined;

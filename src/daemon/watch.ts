@@ -15,7 +15,7 @@ import { isFileInput, isSyslogInput, loadConfig, type Config, type SyslogInputCo
 import { SyslogServer, type SyslogMessage } from '../ingest/syslog';
 import { loadRules, RuleLoadError, type RuleSet } from '../rules/load';
 import { Engine, DEFAULT_ENGINE_OPTIONS, type AlertTransition } from '../rules/engine';
-import { durationMs } from '../rules/compile';
+import { durationMs, memoized } from '../rules/compile';
 import { applyInhibition } from '../rules/inhibit';
 import type { Incident } from '../rules/incident';
 import { Follower, type StartAt } from '../ingest/follow';
@@ -151,7 +151,8 @@ export class WatchDaemon {
     this.outputs = (config.outputs ?? [{ type: 'stdout' as const }]).map((o) => makeOutput(o, (msg) => this.log.error({ output: o.type }, msg)));
     this.isIgnoredIp = isIgnoredIp;
     const agents = config.ignore?.user_agents;
-    this.isIgnoredAgent = agents?.length ? picomatch(agents, { nocase: true }) : () => false;
+    // Checked on every line: user agents repeat, so a remembered answer spares the glob regex.
+    this.isIgnoredAgent = agents?.length ? memoized(picomatch(agents, { nocase: true })) : () => false;
     this.isTrustedProxy = isTrustedProxy;
   }
 

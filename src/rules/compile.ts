@@ -75,7 +75,7 @@ function templateProblem(text: string, groupBy: Dimension[]): string | undefined
 const MEMO_LIMIT = 4096;
 
 /** Paths and user agents repeat: remember the last few thousand answers instead of re-running the glob regex. */
-function memoized(test: (s: string) => boolean): (s: string) => boolean {
+export function memoized(test: (s: string) => boolean): (s: string) => boolean {
   let memo = new Map<string, boolean>();
   return (s: string) => {
     let r = memo.get(s);

@@ -1,13 +1,14 @@
 /**
  * npm run bench: end-to-end and per-stage throughput of `authwatch report`.
  * Datasets are generated deterministically into node_modules/.cache/authwatch-bench (not committed),
- * the built CLI runs as a child process (median of 3 runs, peak RSS from /usr/bin/time when present),
+ * the built CLI runs as a child process (median of 3 runs taken round robin over the datasets, peak
+ * RSS from /usr/bin/time when present),
  * and the results go to bench/results.json with a description of the machine.
  */
 import { spawnSync } from 'node:child_process';
 import { killDaemons, startDaemon, total, waitFor } from '../test/support/daemon';
 import { tempDir } from '../test/support/paths';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, createReadStream } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,26 +102,41 @@ interface EndToEnd {
   incidents: number;
 }
 
-function endToEnd(name: string, file: string, format: string): EndToEnd {
-  const haveTime = existsSync('/usr/bin/time');
-  const secs: number[] = [];
-  const rss: number[] = [];
-  let lines = 0;
-  let incidents = 0;
-  const out = path.join(CACHE, `${name}.report.json`);
-  for (let run = 0; run < RUNS; run++) {
-    const args = [CLI, 'report', file, '--format', format, '--output', 'json', '-o', out];
-    const start = process.hrtime.bigint();
-    const r = haveTime ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
-    const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-    if (r.status !== 0) throw new Error(`${name}: authwatch exited ${r.status}: ${r.stderr}`);
-    secs.push(elapsed);
-    if (haveTime) rss.push(Number(r.stderr.trim().split('\n').pop()) / 1024);
-    const report = JSON.parse(readFileSync(out, 'utf8')) as { lines: { total: number }; incidents: unknown[] };
-    lines = report.lines.total;
-    incidents = report.incidents.length;
+function firstLine(file: string): Buffer {
+  const head = Buffer.alloc(64 * 1024);
+  const fd = openSync(file, 'r');
+  try {
+    const n = readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, head.subarray(0, n).indexOf(10) + 1);
+  } finally {
+    closeSync(fd);
   }
-  const seconds = median(secs);
+}
+
+interface ReportRun {
+  seconds: number;
+  rssMB: number | null;
+  lines: number;
+  incidents: number;
+}
+
+/** One `authwatch report` child process. */
+function reportRun(name: string, file: string, format: string): ReportRun {
+  const haveTime = existsSync('/usr/bin/time');
+  const out = path.join(CACHE, `${name}.report.json`);
+  const args = [CLI, 'report', file, '--format', format, '--output', 'json', '-o', out];
+  const start = process.hrtime.bigint();
+  const r = haveTime ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0) throw new Error(`${name}: authwatch exited ${r.status}: ${r.stderr}`);
+  const report = JSON.parse(readFileSync(out, 'utf8')) as { lines: { total: number }; incidents: unknown[] };
+  return { seconds, rssMB: haveTime ? Number(r.stderr.trim().split('\n').pop()) / 1024 : null, lines: report.lines.total, incidents: report.incidents.length };
+}
+
+function endToEnd(name: string, file: string, runs: ReportRun[]): EndToEnd {
+  const seconds = median(runs.map((r) => r.seconds));
+  const rss = runs.flatMap((r) => (r.rssMB === null ? [] : [r.rssMB]));
+  const { lines, incidents } = runs[runs.length - 1] as ReportRun;
   return { dataset: name, lines, bytes: statSync(file).size, seconds: Math.round(seconds * 1000) / 1000, linesPerSecond: Math.round(lines / seconds), peakRssMB: rss.length ? Math.round(Math.max(...rss)) : null, incidents };
 }
 
@@ -171,50 +187,71 @@ async function stages(file: string): Promise<Array<{ stage: string; seconds: num
 }
 
 /**
- * The daemon's follow path over the same file (`authwatch watch --from-start`, state in a temp dir):
- * seconds from spawn until /metrics says every line was read (each line is parsed and through the
- * engine by then), so it compares per line with the batch run, start-up included in both.
+ * One run of the daemon's follow path over a file (`authwatch watch --from-start`, state in a temp
+ * dir): seconds from spawn until /metrics says every line was read (each line is parsed and through
+ * the engine by then), start-up included as in a report run.
  */
-async function follow(file: string, lines: number): Promise<{ seconds: number; linesPerSecond: number }> {
-  const secs: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    const dir = tempDir('authwatch-bench-');
-    const config = path.join(dir, 'authwatch.yaml');
-    writeFileSync(config, `inputs:\n  - path: ${JSON.stringify(file)}\nstate_dir: ${JSON.stringify(path.join(dir, 'state'))}\noutputs:\n  - type: jsonl\n    path: ${JSON.stringify(path.join(dir, 'alerts.jsonl'))}\n`);
-    const start = process.hrtime.bigint();
-    try {
-      const d = await startDaemon(config, ['--from-start']);
-      await waitFor(async () => (await total(d.port, 'authwatch_lines_read_total')) >= lines, 120_000, () => d.stderr().slice(-2000));
-      secs.push(Number(process.hrtime.bigint() - start) / 1e9);
-    } finally {
-      killDaemons();
-      rmSync(dir, { recursive: true, force: true });
-    }
+async function followRun(file: string, lines: number): Promise<number> {
+  const dir = tempDir('authwatch-bench-');
+  const config = path.join(dir, 'authwatch.yaml');
+  writeFileSync(config, `inputs:\n  - path: ${JSON.stringify(file)}\nstate_dir: ${JSON.stringify(path.join(dir, 'state'))}\noutputs:\n  - type: jsonl\n    path: ${JSON.stringify(path.join(dir, 'alerts.jsonl'))}\n`);
+  const start = process.hrtime.bigint();
+  try {
+    const d = await startDaemon(config, ['--from-start']);
+    await waitFor(async () => (await total(d.port, 'authwatch_lines_read_total')) >= lines, 120_000, () => d.stderr().slice(-2000));
+    return Number(process.hrtime.bigint() - start) / 1e9;
+  } finally {
+    killDaemons();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const seconds = median(secs);
-  return { seconds: Math.round(seconds * 1000) / 1000, linesPerSecond: Math.round(lines / seconds) };
 }
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('build first: npm run build');
   const files = await datasets();
-  const e2e: EndToEnd[] = [];
-  for (const [name, { file, format }] of Object.entries(files)) {
-    process.stderr.write(`running ${name}…\n`);
-    e2e.push(endToEnd(name, file, format));
+  // Per line, start-up aside: the daemon starts more (metrics server, state, logger) than a report,
+  // so both paths are also timed on the combined log's first line alone and that is taken off.
+  const oneLine = path.join(CACHE, 'one-line.log');
+  writeFileSync(oneLine, firstLine(files.combined!.file));
+  // Round robin, not all runs of one dataset in a row: this VM's speed drifts for minutes at a
+  // time, and a slow spell then weighs on every dataset's median a little rather than on one wholly.
+  const runs = new Map<string, ReportRun[]>();
+  const follows: number[] = [];
+  const batchStartups: number[] = [];
+  const followStartups: number[] = [];
+  let combinedLines = 0;
+  for (let round = 1; round <= RUNS; round++) {
+    for (const [name, { file, format }] of Object.entries(files)) {
+      process.stderr.write(`round ${round}/${RUNS}: ${name}…\n`);
+      const r = reportRun(name, file, format);
+      runs.set(name, [...(runs.get(name) ?? []), r]);
+      if (name === 'combined') combinedLines = r.lines;
+    }
+    process.stderr.write(`round ${round}/${RUNS}: the daemon follow path, and both paths on one line…\n`);
+    follows.push(await followRun(files.combined!.file, combinedLines));
+    batchStartups.push(reportRun('one-line', oneLine, 'combined').seconds);
+    followStartups.push(await followRun(oneLine, 1));
   }
-  process.stderr.write('running the daemon follow path…\n');
+  const e2e = Object.entries(files).map(([name, { file }]) => endToEnd(name, file, runs.get(name) ?? []));
   const combined = e2e.find((r) => r.dataset === 'combined') as EndToEnd;
-  const followed = await follow(files.combined!.file, combined.lines);
+  const followSeconds = median(follows);
+  const followed = { seconds: round3(followSeconds), linesPerSecond: Math.round(combined.lines / followSeconds) };
+  const batchStartup = round3(median(batchStartups));
+  const followStartup = round3(median(followStartups));
+  const perLine = (seconds: number, startup: number) => Math.round(((seconds - startup) / combined.lines) * 1e9) / 1e3;
+  const followPerLine = { followStartupSeconds: followStartup, batchStartupSeconds: batchStartup, followMicrosPerLine: perLine(followSeconds, followStartup), batchMicrosPerLine: perLine(combined.seconds, batchStartup) };
   process.stderr.write('running stages…\n');
   const perStage = await stages(files.combined!.file);
   console.log('\nEnd to end: authwatch report FILE --output json (median of 3 runs)');
   console.table(e2e.map((r) => ({ dataset: r.dataset, lines: r.lines, 'MB on disk': Math.round(r.bytes / 1e6), seconds: r.seconds, 'lines/s': r.linesPerSecond.toLocaleString('en-US'), 'peak RSS MB': r.peakRssMB, incidents: r.incidents })));
   console.log(`Daemon follow path (watch --from-start), combined: ${followed.seconds} s, ${followed.linesPerSecond.toLocaleString('en-US')} lines/s (batch: ${combined.linesPerSecond.toLocaleString('en-US')})`);
+  console.log(`  per line, start-up taken off: follow ${followPerLine.followMicrosPerLine} µs (start-up ${followStartup} s), batch ${followPerLine.batchMicrosPerLine} µs (start-up ${batchStartup} s)`);
   console.log('Per stage, in process, combined dataset');
   console.table(perStage.map((s) => ({ stage: s.stage, seconds: s.seconds, 'lines/s': s.linesPerSecond.toLocaleString('en-US') })));
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
-  writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, endToEnd: e2e, follow: { dataset: 'combined', ...followed }, stages: perStage }, null, 2) + '\n');
+  writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, endToEnd: e2e, follow: { dataset: 'combined', ...followed, ...followPerLine }, stages: perStage }, null, 2) + '\n');
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; written to bench/results.json`);
 }
 

@@ -4,9 +4,10 @@
  */
 import { z } from 'zod';
 import type { LogEvent, ParseFailure } from './event';
+import { isUtf8 } from 'node:buffer';
 import { decodeRequest, normalizeIp, splitTarget } from './fields';
 import { parseClfTime, parseEpochSeconds, parseIsoTime } from './time';
-import { latin1ToText } from './text';
+import { hasHighByte, latin1ToText } from './text';
 import { userAgents } from './intern';
 
 const scalar = z.union([z.string(), z.number(), z.null()]).optional();
@@ -26,17 +27,22 @@ export const JsonLineSchema = z.looseObject({
 type JsonLine = z.infer<typeof JsonLineSchema>;
 type Scalar = string | number | null | undefined;
 
-function str(...values: Scalar[]): string {
+/**
+ * The first present value as text ('' and '-' are absent). `undecoded`: the line was not valid
+ * UTF-8, so it was parsed as latin1 and each string still holds raw bytes (shown as \xHH).
+ */
+function str(undecoded: boolean, ...values: Scalar[]): string {
   for (const v of values) {
     if (v === undefined || v === null) continue;
-    const s = typeof v === 'number' ? String(v) : latin1ToText(v);
+    const s = typeof v === 'number' ? String(v) : undecoded ? latin1ToText(v) : v;
     if (s !== '' && s !== '-') return s;
   }
   return '';
 }
 
 function timeOf(o: JsonLine): number {
-  const iso = str(o.time_iso8601, o['@timestamp'], o.timestamp, o.date, o.time);
+  // Times are ASCII: no decoding to ask for.
+  const iso = str(false, o.time_iso8601, o['@timestamp'], o.timestamp, o.date, o.time);
   if (iso !== '') {
     const t = parseIsoTime(iso);
     if (!Number.isNaN(t)) return t;
@@ -45,16 +51,28 @@ function timeOf(o: JsonLine): number {
     const epoch = parseEpochSeconds(iso);
     if (!Number.isNaN(epoch)) return epoch;
   }
-  const local = str(o.time_local);
+  const local = str(false, o.time_local);
   if (local !== '') return parseClfTime(local);
-  const msec = str(o.msec);
+  const msec = str(false, o.msec);
   return msec === '' ? NaN : parseEpochSeconds(msec);
 }
 
-export function parseJsonLine(line: string, file: string, lineNo: number): LogEvent | ParseFailure {
+/**
+ * The line arrives latin1-decoded (one char per byte). It is turned into text before JSON.parse, so
+ * raw UTF-8 and `\u00e9`-style escapes both come out as the characters they are; a line that is not
+ * valid UTF-8 is parsed as it is, and its strings show their bytes >= 0x80 as \xHH.
+ */
+export function parseJsonLine(line: string, file: string, lineNo: number, knownPlain = false): LogEvent | ParseFailure {
+  let text = line;
+  let undecoded = false;
+  if (!knownPlain && hasHighByte(line)) {
+    const bytes = Buffer.from(line, 'latin1');
+    if (isUtf8(bytes)) text = bytes.toString('utf8');
+    else undecoded = true;
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(line);
+    raw = JSON.parse(text);
   } catch (e) {
     return { reason: `invalid JSON: ${(e as Error).message}` };
   }
@@ -66,23 +84,24 @@ export function parseJsonLine(line: string, file: string, lineNo: number): LogEv
   const o = checked.data;
   const time = timeOf(o);
   if (Number.isNaN(time)) return { reason: 'JSON line has no usable time (time_iso8601, time_local, msec, @timestamp...)' };
-  const statusText = str(o.status);
+  const statusText = str(undecoded, o.status);
   const status = /^[1-5]\d\d$/.test(statusText) ? Number(statusText) : NaN;
   if (Number.isNaN(status)) return { reason: `JSON line has no valid status (got "${statusText.slice(0, 20)}")` };
-  const ipText = str(o.remote_addr, o.ip, o.client, o.clientip, o.remote_ip);
+  const ipText = str(undecoded, o.remote_addr, o.ip, o.client, o.clientip, o.remote_ip);
   if (ipText === '') return { reason: 'JSON line has no client address (remote_addr, ip...)' };
 
-  const requestText = str(o.request);
-  const req = requestText !== '' ? decodeRequest(requestText) : undefined;
-  const target = str(o.request_uri, o.path, o.uri);
+  const requestText = str(undecoded, o.request);
+  // Already text: its escapes were JSON's, undone by JSON.parse.
+  const req = requestText !== '' ? decodeRequest(requestText, true) : undefined;
+  const target = str(undecoded, o.request_uri, o.path, o.uri);
   const fromTarget = target !== '' ? splitTarget(target) : undefined;
-  const args = str(o.args);
-  const bytesText = str(o.body_bytes_sent, o.bytes_sent, o.length, o.bytes);
-  const rt = str(o.request_time);
-  const method = req?.method || str(o.request_method, o.method);
+  const args = str(undecoded, o.args);
+  const bytesText = str(undecoded, o.body_bytes_sent, o.bytes_sent, o.length, o.bytes);
+  const rt = str(undecoded, o.request_time);
+  const method = req?.method || str(undecoded, o.request_method, o.method);
   const path = req?.path || fromTarget?.path || '';
   const query = req?.query || fromTarget?.query || args;
-  const protocol = req?.protocol || str(o.server_protocol);
+  const protocol = req?.protocol || str(undecoded, o.server_protocol);
   return {
     time,
     ip: normalizeIp(ipText),
@@ -93,12 +112,12 @@ export function parseJsonLine(line: string, file: string, lineNo: number): LogEv
     request: req?.request ?? (method !== '' ? `${method} ${path}${query ? '?' + query : ''}${protocol ? ' ' + protocol : ''}` : ''),
     status,
     bytes: /^\d+$/.test(bytesText) ? Number(bytesText) : null,
-    referer: str(o.http_referer, o.referer, o.referrer),
-    userAgent: userAgents.intern(str(o.http_user_agent, o.user_agent, o.agent)),
-    remoteUser: str(o.remote_user, o.user),
-    host: str(o.host, o.http_host, o.server_name),
+    referer: str(undecoded, o.http_referer, o.referer, o.referrer),
+    userAgent: userAgents.intern(str(undecoded, o.http_user_agent, o.user_agent, o.agent)),
+    remoteUser: str(undecoded, o.remote_user, o.user),
+    host: str(undecoded, o.host, o.http_host, o.server_name),
     requestTime: rt !== '' && Number.isFinite(Number(rt)) ? Number(rt) : null,
-    forwardedFor: str(o.http_x_forwarded_for),
+    forwardedFor: str(undecoded, o.http_x_forwarded_for),
     raw: line,
     file,
     line: lineNo,

@@ -12,6 +12,11 @@ export function latin1ToText(s: string): string {
   return bytesToText(Buffer.from(s, 'latin1'));
 }
 
+/** Whether a latin1-decoded string holds a byte >= 0x80. */
+export function hasHighByte(s: string): boolean {
+  return HIGH_BYTE.test(s);
+}
+
 export function bytesToText(bytes: Buffer): string {
   if (isUtf8(bytes)) return bytes.toString('utf8');
   let out = '';

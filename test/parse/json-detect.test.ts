@@ -17,6 +17,23 @@ describe('JSON lines', () => {
     expect(b).toMatchObject({ ip: '1.2.3.4', path: '/p', query: 'q=1', userAgent: 'UA' });
   });
 
+  test('UTF-8 and \\u escapes give the same text; a line that is not UTF-8 shows its bytes as \\xHH', () => {
+    const fields = (e: LogEvent) => ({ path: e.path, request: e.request, userAgent: e.userAgent, remoteUser: e.remoteUser, referer: e.referer });
+    const expected = { path: '/caf\u00e9/\u4e2d', request: 'GET /caf\u00e9/\u4e2d?q=%C3%A9 HTTP/1.1', userAgent: 'Caf\u00e9Bot/1 \u{1F600}', remoteUser: 'jos\u00e9', referer: 'https://ex.com/\u00fc' };
+    const text = '{"time_iso8601":"2026-11-20T09:10:00+01:00","remote_addr":"203.0.113.7","remote_user":"jos\u00e9","request":"GET /caf\u00e9/\u4e2d?q=%C3%A9 HTTP/1.1","status":"401","http_referer":"https://ex.com/\u00fc","http_user_agent":"Caf\u00e9Bot/1 \u{1F600}"}';
+    // As read from disk: UTF-8 bytes, one latin1 char each.
+    const asRead = Buffer.from(text, 'utf8').toString('latin1');
+    expect(fields(parseJsonLine(asRead, 'j', 1) as LogEvent)).toEqual(expected);
+    // The same characters written as JSON escapes (Python's json.dumps, ensure_ascii).
+    const escaped = JSON.stringify(JSON.parse(text)).replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+    expect(escaped).not.toMatch(/[\u0080-\uffff]/);
+    expect(fields(parseJsonLine(escaped, 'j', 1) as LogEvent)).toEqual(expected);
+    expect(fields(parseJsonLine(escaped, 'j', 1, true) as LogEvent)).toEqual(expected);
+    // A lone latin1 byte: not UTF-8, so kept visible rather than guessed.
+    const latin1 = '{"time_iso8601":"2026-11-20T09:10:00+01:00","remote_addr":"203.0.113.7","request":"GET /caf\u00e9 HTTP/1.1","status":"401","http_user_agent":"Caf\u00e9Bot"}';
+    expect(parseJsonLine(latin1, 'j', 1)).toMatchObject({ path: '/caf\\xE9', request: 'GET /caf\\xE9 HTTP/1.1', userAgent: 'Caf\\xE9Bot' });
+  });
+
   test('bad JSON lines say why', () => {
     const reasons = ['{"remote_addr":"1.2.3.4"', '[1,2]', '{"remote_addr":"1.2.3.4","status":"200"}', '{"remote_addr":{"x":1},"status":"200","msec":"1.5"}']
       .map((l) => parseJsonLine(l, 'j', 1))

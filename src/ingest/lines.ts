@@ -19,6 +19,8 @@ export interface LineSink {
 
 const OVERFLOW_HEAD_BYTES = 200;
 const NO_BYTES = Buffer.alloc(0);
+/** The UTF-8 byte order mark, as latin1 text: files saved by Windows editors and some exporters start with it. */
+const UTF8_BOM = '\u00ef\u00bb\u00bf';
 
 export class LineSplitter {
   private pending: Buffer[] = [];
@@ -26,6 +28,8 @@ export class LineSplitter {
   private overflowing = false;
   private overflowHead = '';
   private lineNo = 0;
+  /** Only a stream read from its first line can start with a byte order mark. */
+  private readonly fromFirstLine: boolean;
 
   constructor(
     private readonly sink: LineSink,
@@ -33,6 +37,7 @@ export class LineSplitter {
     firstLineNo = 1,
   ) {
     this.lineNo = firstLineNo - 1;
+    this.fromFirstLine = firstLineNo === 1;
   }
 
   get linesSeen(): number {
@@ -100,6 +105,8 @@ export class LineSplitter {
       text = whole.toString('latin1', 0, len);
     }
     this.reset();
+    // Left in, the mark would be part of the first field: the first line's client address.
+    if (this.lineNo === 1 && this.fromFirstLine && text.startsWith(UTF8_BOM)) text = text.slice(UTF8_BOM.length);
     this.sink.line(text, this.lineNo, plain);
   }
 

@@ -62,4 +62,18 @@ describe('LineSplitter', () => {
       expect(flagged.filter((t) => !needsNoDecoding(t))).toEqual([]);
     }
   });
+
+  test('a UTF-8 byte order mark is dropped from the first line only, even when it arrives a byte at a time', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const text = Buffer.concat([bom, Buffer.from('1.2.3.4 a\n', 'latin1'), bom, Buffer.from('5.6.7.8 b\n', 'latin1')]);
+    const whole = split([text]);
+    expect(whole.lines).toEqual([[1, '1.2.3.4 a'], [2, '\u00ef\u00bb\u00bf5.6.7.8 b']]);
+    expect(split([...text].map((b) => Buffer.from([b]))).lines).toEqual(whole.lines);
+    // A follower resuming at line 5 is mid-file: its first bytes are data, whatever they are.
+    const resumed: string[] = [];
+    const s = new LineSplitter({ line: (t) => resumed.push(t), overflow: () => undefined }, 100, 5);
+    s.push(text);
+    s.end();
+    expect(resumed[0]).toBe('\u00ef\u00bb\u00bf1.2.3.4 a');
+  });
 });

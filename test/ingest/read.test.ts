@@ -44,4 +44,21 @@ describe('readInput', () => {
     expect(plain).toHaveLength(3000);
     expect(new Set(plain.map((e) => `${e.path}|${e.userAgent}|${e.referer}`)).size).toBe(1);
   });
+
+  test('a file saved with a UTF-8 byte order mark: its first line parses, in combined and in JSON', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const cases: Array<[string, string]> = [
+      ['bom.log', '203.0.113.7 - - [01/Nov/2026:00:00:00 +0000] "GET / HTTP/1.1" 401 0 "-" "curl/8.5.0"\n'],
+      ['bom.json', '{"time_iso8601":"2026-11-01T00:00:00+00:00","remote_addr":"203.0.113.7","request":"GET / HTTP/1.1","status":"401"}\n'],
+    ];
+    for (const [name, line] of cases) {
+      const file = path.join(dir, name);
+      writeFileSync(file, Buffer.concat([bom, Buffer.from(line.repeat(3), 'latin1')]));
+      const events: LogEvent[] = [];
+      const malformed: number[] = [];
+      await readInput(file, { format: 'auto' }, { event: (e) => events.push(e), malformed: (m) => malformed.push(m.line) });
+      expect(malformed).toEqual([]);
+      expect(events.map((e) => e.ip)).toEqual(['203.0.113.7', '203.0.113.7', '203.0.113.7']);
+    }
+  });
 });

@@ -39,6 +39,8 @@ function topTable(title: string, entries: TopEntry[], opts: TextOptions, c: Retu
 
 /** "2 attacks, 1 misconfiguration in 6 h 12 min of traffic": the line an operator reads first. */
 export function verdict(r: ReportModel): string {
+  // An empty file, or nothing but malformed lines: say so rather than "no incidents in no traffic".
+  if (r.lines.parsed === 0) return 'No requests read';
   const span = humanSpan(r.range.from, r.range.to);
   const by = (kind: string) => r.incidents.filter((i) => i.kind === kind).length;
   const parts = [

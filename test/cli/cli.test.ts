@@ -95,6 +95,15 @@ describe('text report and parse command', () => {
     expect(r.stderr).toContain('samples/nginx-access.log: detected format combined');
   });
 
+  test('an input with no request lines says so in its headline', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'empty.log');
+    writeFileSync(file, '');
+    const r = run(['report', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('authwatch: No requests read — 0 × 401 in 0 requests (0.0%)');
+  });
+
   test('a user agent carrying terminal escapes is neutralized in the text report', () => {
     const dir = tempDir();
     const file = path.join(dir, 'evil.log');

@@ -73,7 +73,7 @@ export function renderMarkdown(r: ReportModel, o: MarkdownOptions): string {
   const tz = o.timeZone;
   const out: string[] = [];
   out.push('# authwatch report', '');
-  out.push(`**${verdict(r)}** — ${int(r.unauthorized.count)} × 401 in ${int(r.lines.parsed)} requests (${pct(r.unauthorized.ratio)})`, '');
+  out.push(`**${verdict(r)}** — ${int(r.unauthorized.count)} × 401 in ${int(r.requests)} requests (${pct(r.unauthorized.ratio)})`, '');
   if (r.range.from) out.push(`Range: ${formatTime(r.range.from, tz)} → ${formatTime(r.range.to ?? r.range.from, tz)} (${humanSpan(r.range.from, r.range.to)})`, '');
   out.push('## Incidents', '');
   if (r.incidents.length === 0) out.push('None.', '');

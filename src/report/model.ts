@@ -46,6 +46,8 @@ export interface ReportModel {
   sources: Array<{ path: string; format: string; lines: number; parsed: number; malformed: number; skipped: number }>;
   lines: { total: number; parsed: number; malformed: number; skipped: number; examples: Array<{ source: string; reason: string; text: string }> };
   range: { from: string | null; to: string | null };
+  /** Requests analysed: parsed, and inside --since/--until when given (the 401 ratio's denominator). */
+  requests: number;
   status: Record<string, number>;
   unauthorized: {
     count: number;
@@ -217,6 +219,7 @@ export class ReportBuilder {
         examples: this.examples.map((m) => ({ source: `${m.file}:${m.line}`, reason: m.reason, text: m.text })),
       },
       range: this.parsed === 0 ? { from: null, to: null } : { from: new Date(this.from).toISOString(), to: new Date(this.to).toISOString() },
+      requests: this.parsed,
       status,
       unauthorized: {
         count: this.unauthorized,

@@ -39,8 +39,9 @@ function topTable(title: string, entries: TopEntry[], opts: TextOptions, c: Retu
 
 /** "2 attacks, 1 misconfiguration in 6 h 12 min of traffic": the line an operator reads first. */
 export function verdict(r: ReportModel): string {
-  // An empty file, or nothing but malformed lines: say so rather than "no incidents in no traffic".
+  // Say why there is nothing rather than "no incidents in no traffic".
   if (r.lines.parsed === 0) return 'No requests read';
+  if (r.requests === 0) return 'No requests in the time range';
   const span = humanSpan(r.range.from, r.range.to);
   const by = (kind: string) => r.incidents.filter((i) => i.kind === kind).length;
   const parts = [
@@ -73,7 +74,7 @@ function renderIncidents(r: ReportModel, opts: TextOptions, c: ReturnType<typeof
 export function renderText(r: ReportModel, opts: TextOptions): string {
   const c = pc.createColors(opts.color);
   const out: string[] = [];
-  out.push(c.bold(`authwatch: ${verdict(r)}`) + ` — ${int(r.unauthorized.count)} × 401 in ${int(r.lines.parsed)} requests (${pct(r.unauthorized.ratio)})`);
+  out.push(c.bold(`authwatch: ${verdict(r)}`) + ` — ${int(r.unauthorized.count)} × 401 in ${int(r.requests)} requests (${pct(r.unauthorized.ratio)})`);
   out.push('');
   out.push(...renderIncidents(r, opts, c));
   out.push(c.bold('Sources'));

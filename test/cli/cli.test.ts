@@ -104,6 +104,16 @@ describe('text report and parse command', () => {
     expect(r.stdout.split('\n')[0]).toBe('authwatch: No requests read — 0 × 401 in 0 requests (0.0%)');
   });
 
+  test('with --since, the headline counts the requests in the range, and says when there are none', () => {
+    const json = JSON.parse(run(['report', 'samples/', '--since', '2026-11-20T10:00:00Z', '--output', 'json']).stdout);
+    const inRange = Object.values(json.status as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(json.requests).toBe(inRange);
+    expect(inRange).toBeLessThan(json.lines.parsed);
+    const headline = run(['report', 'samples/', '--since', '2026-11-20T10:00:00Z']).stdout.split('\n')[0];
+    expect(headline).toContain(`${json.unauthorized.count.toLocaleString('en-US')} × 401 in ${inRange.toLocaleString('en-US')} requests`);
+    expect(run(['report', 'samples/', '--since', '2030-01-01T00:00:00Z']).stdout.split('\n')[0]).toBe('authwatch: No requests in the time range — 0 × 401 in 0 requests (0.0%)');
+  });
+
   test('a user agent carrying terminal escapes is neutralized in the text report', () => {
     const dir = tempDir();
     const file = path.join(dir, 'evil.log');

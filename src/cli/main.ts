@@ -19,6 +19,7 @@ import v8 from 'node:v8';
 import { loadRules, RuleLoadError } from '../rules/load';
 import { ruleFileJsonSchema } from '../rules/schema';
 import { TimeOptionSchema, resolveTime } from './time-option';
+import { DEFAULT_ENGINE_OPTIONS } from '../rules/engine';
 import { loadConfig, TimeZoneSchema } from '../config/schema';
 
 /** The rule pack shipped with authwatch (dist/cli → package root → rules/). */
@@ -156,7 +157,11 @@ export function buildProgram(): Command {
       else if (opts.output === 'md') text = renderMarkdown(report, { timeZone: opts.tz });
       else text = renderText(report, { color: opts.out === undefined && process.stdout.isTTY === true && !('NO_COLOR' in process.env), width: process.stdout.columns ?? 100, timeZone: opts.tz }) + '\n';
       await writeOutput(text, opts.out);
-      if (report.analysis && report.analysis.late > 0) say(`${report.analysis.late} events arrived more than 60 s behind newer ones and were counted as late, not analysed (inputs overlapping in time?)`);
+      const late = report.analysis?.late ?? 0;
+      if (late > 0) {
+        const lateness = DEFAULT_ENGINE_OPTIONS.allowedLatenessMs / 1000;
+        say(`${late === 1 ? '1 event' : `${late.toLocaleString('en-US')} events`} arrived more than ${lateness} s behind newer ones and ${late === 1 ? 'was' : 'were'} counted as late, not analysed (inputs overlapping in time?)`);
+      }
     });
 
   program

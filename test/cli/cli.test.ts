@@ -95,6 +95,16 @@ describe('text report and parse command', () => {
     expect(r.stderr).toContain('samples/nginx-access.log: detected format combined');
   });
 
+  test('events far behind newer ones are counted as late, and the count is said in plain words', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'late.log');
+    // Line 3 is 3 minutes behind line 2, more than the 60 s allowed.
+    writeFileSync(file, [LINE(0, 200), LINE(300, 200), LINE(120, 401), LINE(301, 200)].join('\n') + '\n');
+    const r = run(['report', file, '--output', 'json']);
+    expect(JSON.parse(r.stdout).analysis.late).toBe(1);
+    expect(r.stderr).toContain('authwatch: 1 event arrived more than 60 s behind newer ones and was counted as late, not analysed');
+  });
+
   test('an input with no request lines says so in its headline', () => {
     const dir = tempDir();
     const file = path.join(dir, 'empty.log');

@@ -102,6 +102,8 @@ interface EndToEnd {
   incidents: number;
 }
 
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
 function firstLine(file: string): Buffer {
   const head = Buffer.alloc(64 * 1024);
   const fd = openSync(file, 'r');
@@ -137,7 +139,7 @@ function endToEnd(name: string, file: string, runs: ReportRun[]): EndToEnd {
   const seconds = median(runs.map((r) => r.seconds));
   const rss = runs.flatMap((r) => (r.rssMB === null ? [] : [r.rssMB]));
   const { lines, incidents } = runs[runs.length - 1] as ReportRun;
-  return { dataset: name, lines, bytes: statSync(file).size, seconds: Math.round(seconds * 1000) / 1000, linesPerSecond: Math.round(lines / seconds), peakRssMB: rss.length ? Math.round(Math.max(...rss)) : null, incidents };
+  return { dataset: name, lines, bytes: statSync(file).size, seconds: round3(seconds), linesPerSecond: Math.round(lines / seconds), peakRssMB: rss.length ? Math.round(Math.max(...rss)) : null, incidents };
 }
 
 /** Per stage, in process, on the combined dataset: where a regression points. */
@@ -169,7 +171,7 @@ async function stages(file: string): Promise<Array<{ stage: string; seconds: num
     floorLines = splitter.linesSeen;
   }
   const floorSeconds = median(floor);
-  const out = [{ stage: 'read + split (no parse)', seconds: Math.round(floorSeconds * 1000) / 1000, linesPerSecond: Math.round(floorLines / floorSeconds) }];
+  const out = [{ stage: 'read + split (no parse)', seconds: round3(floorSeconds), linesPerSecond: Math.round(floorLines / floorSeconds) }];
   for (const [stage, make] of variants) {
     const secs: number[] = [];
     let lines = 0;
@@ -181,7 +183,7 @@ async function stages(file: string): Promise<Array<{ stage: string; seconds: num
       lines = stats.lines;
     }
     const s = median(secs);
-    out.push({ stage, seconds: Math.round(s * 1000) / 1000, linesPerSecond: Math.round(lines / s) });
+    out.push({ stage, seconds: round3(s), linesPerSecond: Math.round(lines / s) });
   }
   return out;
 }
@@ -205,8 +207,6 @@ async function followRun(file: string, lines: number): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('build first: npm run build');

@@ -8,11 +8,18 @@ import type { LogEvent } from '../parse/event';
 import { DistinctCounter } from './distinct';
 import { clientOf, dimensionValue, type Dimension, type KeyFields } from './keys';
 import type { AuthFailureEvent, AuthReason } from '../parse/errorlog';
+import { ownCopy } from '../parse/text';
 
 export const COARSE_SLOT_MS = 5 * 60_000;
 const EMPTY_COARSE = new Float64Array(0);
 const TOP_VALUES_PER_SLOT = 16;
 const SAMPLES_PER_KEY = 5;
+/** A sample line is for a person reading an alert: past this it is cut, and kept as its own copy, not the line. */
+const SAMPLE_MAX_CHARS = 1000;
+
+function sampleText(raw: string): string {
+  return raw.length > SAMPLE_MAX_CHARS ? ownCopy(raw.slice(0, SAMPLE_MAX_CHARS)) + '…' : raw;
+}
 const WINDOW_EXACT_LIMIT = 4096;
 
 export interface Sample {
@@ -376,7 +383,7 @@ export class KeyTable {
     st.lastBucket = Math.max(st.lastBucket, bucket);
     if (this.opts.countsAuthFailures) {
       st.lastFailBucket = Math.max(st.lastFailBucket, bucket);
-      if (st.samples.length < SAMPLES_PER_KEY) st.samples.push({ file: a.file, line: a.line, raw: a.raw });
+      if (st.samples.length < SAMPLES_PER_KEY) st.samples.push({ file: a.file, line: a.line, raw: sampleText(a.raw) });
       this.live.add(st);
     }
   }
@@ -418,7 +425,7 @@ export class KeyTable {
     st.addCoarse(e.time, 1, 1);
     if (e.raw !== '') {
       if (st.samples.length >= SAMPLES_PER_KEY) st.samples.shift();
-      st.samples.push({ file: e.file, line: e.line, raw: e.raw });
+      st.samples.push({ file: e.file, line: e.line, raw: sampleText(e.raw) });
     }
     this.live.add(st);
     if (this.keys.size > this.opts.capacity) this.evict(bucket);

@@ -4,7 +4,7 @@
  * over the latin1 line, no regex; the fields before `[time]` are read from the right, so the
  * optional vhost and X-Forwarded-For lists in front of the address need no separate format.
  */
-import type { LogEvent, ParseFailure } from './event';
+import { detachFromLine, LONG_LINE_CHARS, type LogEvent, type ParseFailure } from './event';
 import { decodeRequest, fieldText, normalizeIp, parseBytes, parseStatus } from './fields';
 import { parseClfTimeIn } from './time';
 import { needsNoDecoding } from './text';
@@ -151,7 +151,7 @@ export function parseClfLine(line: string, file: string, lineNo: number, knownPl
   }
 
   const req = decodeRequest(line.slice(reqStart, reqEnd), plain);
-  return {
+  const event: LogEvent = {
     time,
     ip: prefix.ip,
     method: req.method,
@@ -171,4 +171,5 @@ export function parseClfLine(line: string, file: string, lineNo: number, knownPl
     file,
     line: lineNo,
   };
+  return line.length > LONG_LINE_CHARS ? detachFromLine(event) : event;
 }

@@ -4,6 +4,8 @@
  * Absent text fields are '' (the log's '-' becomes ''), absent numbers are null, so every
  * event has the same shape (V8 keeps one hidden class on the hot path).
  */
+import { ownCopy } from './text';
+
 export interface LogEvent {
   /** Epoch milliseconds, UTC, computed from the log's own offset. */
   time: number;
@@ -33,6 +35,25 @@ export interface LogEvent {
   /** Where the line came from: file path (or '-' for stdin) and 1-based line number. */
   file: string;
   line: number;
+}
+
+/** Lines longer than this have the fields that maps keep copied out of them (see detachFromLine). */
+export const LONG_LINE_CHARS = 1024;
+
+/**
+ * The fields of an event are views of its line. The maps that keep fields past the event (top
+ * lists, rule tables, distinct counts, the last success per address) would then keep whole lines,
+ * up to the 64 KB cap each, and memory would grow with line length, not with the number of keys.
+ * Parsers pass a long line's event through here; a short line's views cost little and copying
+ * every line's fields would cost every line. The user agent is interned, which copies it already.
+ */
+export function detachFromLine(e: LogEvent): LogEvent {
+  e.ip = ownCopy(e.ip);
+  e.path = ownCopy(e.path);
+  e.remoteUser = ownCopy(e.remoteUser);
+  e.host = ownCopy(e.host);
+  e.forwardedFor = ownCopy(e.forwardedFor);
+  return e;
 }
 
 /** Why a line was not turned into an event. */

@@ -6,6 +6,8 @@
  * reference. A direct-mapped cache: a few sampled characters pick the slot, a full comparison
  * decides, and a different value just takes the slot over. Values are never changed, only shared.
  */
+import { ownCopy } from './text';
+
 export class Interner {
   private readonly slots: string[];
   private readonly mask: number;
@@ -31,7 +33,7 @@ export class Interner {
     if (known === s) return known;
     // A field cut from a line shares the line's memory: a copy is kept instead, so the cache holds
     // user agents, not up to a thousand whole lines (each up to the 64 KB line cap).
-    const own = (' ' + s).slice(1);
+    const own = ownCopy(s);
     this.slots[slot] = own;
     return own;
   }

@@ -3,7 +3,7 @@
  * The compiled form is a list of literals and fields; a field ends at the next literal
  * (or at the closing quote when the format quotes it), so parsing stays one linear scan.
  */
-import type { LogEvent, LineParser, ParseFailure } from './event';
+import { detachFromLine, LONG_LINE_CHARS, type LogEvent, type LineParser, type ParseFailure } from './event';
 import { decodeRequest, fieldText, normalizeIp, parseBytes, parseSeconds, parseStatus, splitTarget } from './fields';
 import { findQuoteEnd } from './clf';
 import { parseClfTime, parseEpochSeconds, parseIsoTime } from './time';
@@ -282,11 +282,12 @@ export function compileElements(elements: Element[], describe: string): LinePars
     }
     if (Number.isNaN(d.time)) return { reason: 'no timestamp' };
     if (d.request === '' && d.method !== '') d.request = `${d.method} ${d.path}${d.query ? '?' + d.query : ''}${d.protocol ? ' ' + d.protocol : ''}`;
-    return {
+    const event: LogEvent = {
       time: d.time, ip: d.ip, method: d.method, path: d.path, query: d.query, protocol: d.protocol, request: d.request,
       status: d.status, bytes: d.bytes, referer: d.referer, userAgent: d.userAgent, remoteUser: d.user, host: d.host,
       requestTime: d.requestTime, forwardedFor: d.forwardedFor, raw: line, file, line: lineNo,
     };
+    return line.length > LONG_LINE_CHARS ? detachFromLine(event) : event;
   };
 }
 

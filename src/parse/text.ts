@@ -6,6 +6,14 @@ import { isAscii, isUtf8 } from 'node:buffer';
 
 const HIGH_BYTE = /[\x80-\xff]/;
 
+/**
+ * A copy of `s` that shares no memory with the string it was cut from. A slice of a line is a view
+ * that keeps the whole line alive for as long as the slice is kept.
+ */
+export function ownCopy(s: string): string {
+  return (' ' + s).slice(1);
+}
+
 /** A latin1-decoded field to text: UTF-8 when its bytes are valid UTF-8, else bytes >= 0x80 as \xHH. */
 export function latin1ToText(s: string): string {
   if (!HIGH_BYTE.test(s)) return s;

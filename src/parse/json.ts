@@ -3,7 +3,7 @@
  * variable names as keys, and the common aliases other tools write (ip, date, user_agent...).
  */
 import { z } from 'zod';
-import type { LogEvent, ParseFailure } from './event';
+import { detachFromLine, LONG_LINE_CHARS, type LogEvent, type ParseFailure } from './event';
 import { isUtf8 } from 'node:buffer';
 import { decodeRequest, normalizeIp, splitTarget } from './fields';
 import { parseClfTime, parseEpochSeconds, parseIsoTime } from './time';
@@ -102,7 +102,7 @@ export function parseJsonLine(line: string, file: string, lineNo: number, knownP
   const path = req?.path || fromTarget?.path || '';
   const query = req?.query || fromTarget?.query || args;
   const protocol = req?.protocol || str(undecoded, o.server_protocol);
-  return {
+  const event: LogEvent = {
     time,
     ip: normalizeIp(ipText),
     method,
@@ -122,4 +122,6 @@ export function parseJsonLine(line: string, file: string, lineNo: number, knownP
     file,
     line: lineNo,
   };
+  // The path is cut from the request string, which a long line makes long too.
+  return line.length > LONG_LINE_CHARS ? detachFromLine(event) : event;
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseClfLine } from '../../src/parse/clf';
 import { compileNginxFormat } from '../../src/parse/logformat';
 import { parseErrorLogLine } from '../../src/parse/errorlog';
+import { parseJsonLine } from '../../src/parse/json';
 import { isParseFailure, type LineParser, type LogEvent } from '../../src/parse/event';
 import { ReportBuilder } from '../../src/report/model';
 import { Engine } from '../../src/rules/engine';
@@ -26,6 +27,13 @@ function line(i: number): string {
   return `198.51.${host >> 8}.${host & 255} - - [20/Nov/2026:09:${minute}:${second} +0000] "GET /account/item-${String(i).padStart(8, '0')} HTTP/1.1" 401 0 "${REFERER}" "curl/8.5.0"`;
 }
 
+/** The same request as a JSON line, with a long request target instead of a long referer. */
+function asJson(combined: string): string {
+  const e = parseClfLine(combined, '', 0) as LogEvent;
+  const request = `GET ${e.path}?${REFERER.slice(16)} HTTP/1.1`;
+  return JSON.stringify({ time_iso8601: new Date(e.time).toISOString(), remote_addr: e.ip, request, status: String(e.status), http_user_agent: e.userAgent });
+}
+
 const combinedFormat = compileNginxFormat('$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"');
 
 describe('long lines', () => {
@@ -38,6 +46,7 @@ describe('long lines', () => {
   test.each<[string, LineParser]>([
     ['the common/combined scanner', parseClfLine],
     ['a compiled log_format', combinedFormat],
+    ['JSON lines', (text, file, lineNo) => parseJsonLine(asJson(text), file, lineNo)],
   ])('%s: the report and the rule tables keep keys, not 30 KB lines', async (_name, parse) => {
     const rules = await loadRules(path.join(ROOT, 'rules'));
     gc();
@@ -59,7 +68,7 @@ describe('long lines', () => {
     const model = report.finish([]);
     expect(model.unauthorized.count).toBe(LINES);
     const sample = incidents.flatMap((x) => x.samples)[0] ?? '';
-    expect(sample).toMatch(/^flood\.log:\d+ 198\.51\./);
+    expect(sample).toMatch(/^flood\.log:\d+ .*198\.51\./);
     expect(sample.length).toBeLessThan(1100);
     expect(sample.endsWith('…')).toBe(true);
   });

@@ -35,10 +35,17 @@ export class ChallengeSettler {
   private head = 0;
   /** 401s released unsettled because the holding area was full. */
   forcedReleases = 0;
+  /** Characters of the held events' lines: each held 401 keeps its whole line alive. */
+  private heldChars = 0;
 
+  /**
+   * `maxHeld` bounds the count and `maxHeldChars` the lines they keep: 200,000 held 401s of 64 KB
+   * lines would be 13 GB, and a flood of long lines is exactly when nothing else bounds it.
+   */
   constructor(
     readonly settleMs: number,
     private readonly maxHeld = 200_000,
+    private readonly maxHeldChars = 64 * 1024 * 1024,
   ) {}
 
   get held(): number {
@@ -56,7 +63,8 @@ export class ChallengeSettler {
     else if (Array.isArray(found)) found.push(h);
     else this.current.set(e.ip, [found, h]);
     this.queue.push(h);
-    if (this.held > this.maxHeld) {
+    this.heldChars += e.raw.length;
+    while (this.held > this.maxHeld || (this.heldChars > this.maxHeldChars && this.held > 1)) {
       this.forcedReleases++;
       this.releaseOne(release);
     }
@@ -98,6 +106,7 @@ export class ChallengeSettler {
   private releaseOne(release: (e: LogEvent, answered: boolean) => void): void {
     const h = this.queue[this.head] as Held;
     this.queue[this.head++] = undefined;
+    this.heldChars -= h.event.raw.length;
     release(h.event, h.answered);
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);

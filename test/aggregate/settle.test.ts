@@ -77,4 +77,18 @@ describe('ChallengeSettler', () => {
       expect(drive(new ChallengeSettler(SETTLE_MS), events)).toEqual(expected);
     }
   });
+
+  test('held lines are bounded in characters as well as in count: past the budget the oldest 401 is released unsettled', () => {
+    const settler = new ChallengeSettler(SETTLE_MS, 200_000, 10_000);
+    const released: number[] = [];
+    let mostHeld = 0;
+    for (let i = 1; i <= 100; i++) {
+      settler.hold(ev(i / 1000, { line: i, ip: `10.0.0.${i}`, raw: 'x'.repeat(1_000) }), (e) => released.push(e.line));
+      mostHeld = Math.max(mostHeld, settler.held);
+    }
+    expect(mostHeld).toBe(10);
+    expect(settler.forcedReleases).toBe(90);
+    settler.releaseAll((e) => released.push(e.line));
+    expect(released).toEqual(Array.from({ length: 100 }, (_, k) => k + 1));
+  });
 });

@@ -4,7 +4,7 @@
  * over the latin1 line, no regex; the fields before `[time]` are read from the right, so the
  * optional vhost and X-Forwarded-For lists in front of the address need no separate format.
  */
-import { detachFromLine, LONG_LINE_CHARS, type LogEvent, type ParseFailure } from './event';
+import { detachedIfLong, KEPT_EVENT_FIELDS, type LogEvent, type ParseFailure } from './event';
 import { decodeRequest, fieldText, normalizeIp, parseBytes, parseStatus } from './fields';
 import { parseClfTimeIn } from './time';
 import { needsNoDecoding } from './text';
@@ -171,5 +171,5 @@ export function parseClfLine(line: string, file: string, lineNo: number, knownPl
     file,
     line: lineNo,
   };
-  return line.length > LONG_LINE_CHARS ? detachFromLine(event) : event;
+  return detachedIfLong(event, KEPT_EVENT_FIELDS);
 }

@@ -11,8 +11,8 @@
  */
 import { isIP } from 'node:net';
 import { normalizeIp, splitRequest } from './fields';
-import { latin1ToText, ownCopy } from './text';
-import { LONG_LINE_CHARS } from './event';
+import { latin1ToText } from './text';
+import { detachedIfLong } from './event';
 
 export const AUTH_REASONS = [
   'user_not_found', 'password_mismatch', 'password_file_unreadable', 'denied_by_rule', 'limit_req',
@@ -117,6 +117,9 @@ function nginxField(rest: string, name: string, from: number): string {
   return m ? (m[1] as string) : '';
 }
 
+/** What rule tables and the report keep of an authentication failure. */
+const KEPT_FAILURE_FIELDS = ['ip', 'user', 'detail', 'path', 'host'] as const;
+
 export function parseErrorLogLine(line: string, file: string, lineNo: number, utcOffsetMinutes: number, syslogYear = new Date().getUTCFullYear()): ErrorLogResult {
   const text = latin1ToText(line);
   let m = NGINX_TIME.exec(text);
@@ -129,10 +132,10 @@ export function parseErrorLogLine(line: string, file: string, lineNo: number, ut
     if (c === null) return { kind: 'error_other' };
     if (client === null) return { reason: 'auth error line without a client address' };
     const request = nginxField(rest, 'request', client.at);
-    return detachedIfLong({
+    return detachedIfLong<AuthFailureEvent>({
       kind: 'auth_failure', time, ip: normalizeIp(client.ip), user: c.user, reason: c.reason, detail: c.detail, message: msg, request,
       path: splitRequest(request).path, host: nginxField(rest, 'host', client.at), server: 'nginx', raw: line, file, line: lineNo,
-    });
+    }, KEPT_FAILURE_FIELDS);
   }
   m = APACHE_TIME.exec(text);
   let time: number;
@@ -159,16 +162,6 @@ export function parseErrorLogLine(line: string, file: string, lineNo: number, ut
   if (!isIP(ip)) return { reason: `client address "${ip.slice(0, 40)}" is not an IP` };
   const bare = msg.replace(/, referer: .*$/, '');
   const path = /: (\/\S*)$/.exec(bare)?.[1] ?? / for "(\/[^"]*)"/.exec(bare)?.[1] ?? (c.detail.startsWith('/') ? c.detail : '');
-  return detachedIfLong({ kind: 'auth_failure', time, ip: normalizeIp(ip), user: c.user, reason: c.reason, detail: c.detail, message: msg, request: '', path, host: '', server: 'apache', raw: line, file, line: lineNo });
+  return detachedIfLong<AuthFailureEvent>({ kind: 'auth_failure', time, ip: normalizeIp(ip), user: c.user, reason: c.reason, detail: c.detail, message: msg, request: '', path, host: '', server: 'apache', raw: line, file, line: lineNo }, KEPT_FAILURE_FIELDS);
 }
 
-/** As detachFromLine for access events: the fields rule tables keep are copied out of a long line. */
-function detachedIfLong(a: AuthFailureEvent): AuthFailureEvent {
-  if (a.raw.length <= LONG_LINE_CHARS) return a;
-  a.ip = ownCopy(a.ip);
-  a.user = ownCopy(a.user);
-  a.detail = ownCopy(a.detail);
-  a.path = ownCopy(a.path);
-  a.host = ownCopy(a.host);
-  return a;
-}

@@ -37,24 +37,26 @@ export interface LogEvent {
   line: number;
 }
 
-/** Lines longer than this have the fields that maps keep copied out of them (see detachFromLine). */
+/** Lines longer than this have the fields that maps keep copied out of them (see detachedIfLong). */
 export const LONG_LINE_CHARS = 1024;
 
+type TextField<T> = { [K in keyof T]: T[K] extends string ? K : never }[keyof T];
+
 /**
- * The fields of an event are views of its line. The maps that keep fields past the event (top
+ * The fields of a parsed line are views of the line. The maps that keep fields past the event (top
  * lists, rule tables, distinct counts, the last success per address) would then keep whole lines,
  * up to the 64 KB cap each, and memory would grow with line length, not with the number of keys.
- * Parsers pass a long line's event through here; a short line's views cost little and copying
- * every line's fields would cost every line. The user agent is interned, which copies it already.
+ * So the `kept` fields of a long line's record are copied out of it; a short line's views cost
+ * little, and copying every line's fields would cost every line.
  */
-export function detachFromLine(e: LogEvent): LogEvent {
-  e.ip = ownCopy(e.ip);
-  e.path = ownCopy(e.path);
-  e.remoteUser = ownCopy(e.remoteUser);
-  e.host = ownCopy(e.host);
-  e.forwardedFor = ownCopy(e.forwardedFor);
-  return e;
+export function detachedIfLong<T extends { raw: string }>(record: T, kept: ReadonlyArray<TextField<T>>): T {
+  if (record.raw.length <= LONG_LINE_CHARS) return record;
+  for (const field of kept) (record[field] as string) = ownCopy(record[field] as string);
+  return record;
 }
+
+/** What maps keep of an access event (the user agent is interned, which copies it already). */
+export const KEPT_EVENT_FIELDS: ReadonlyArray<TextField<LogEvent>> = ['ip', 'path', 'remoteUser', 'host', 'forwardedFor'];
 
 /** Why a line was not turned into an event. */
 export interface ParseFailure {

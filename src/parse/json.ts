@@ -3,7 +3,7 @@
  * variable names as keys, and the common aliases other tools write (ip, date, user_agent...).
  */
 import { z } from 'zod';
-import { detachFromLine, LONG_LINE_CHARS, type LogEvent, type ParseFailure } from './event';
+import { detachedIfLong, KEPT_EVENT_FIELDS, type LogEvent, type ParseFailure } from './event';
 import { isUtf8 } from 'node:buffer';
 import { decodeRequest, normalizeIp, splitTarget } from './fields';
 import { parseClfTime, parseEpochSeconds, parseIsoTime } from './time';
@@ -123,5 +123,5 @@ export function parseJsonLine(line: string, file: string, lineNo: number, knownP
     line: lineNo,
   };
   // The path is cut from the request string, which a long line makes long too.
-  return line.length > LONG_LINE_CHARS ? detachFromLine(event) : event;
+  return detachedIfLong(event, KEPT_EVENT_FIELDS);
 }

@@ -3,7 +3,7 @@
  * The compiled form is a list of literals and fields; a field ends at the next literal
  * (or at the closing quote when the format quotes it), so parsing stays one linear scan.
  */
-import { detachFromLine, LONG_LINE_CHARS, type LogEvent, type LineParser, type ParseFailure } from './event';
+import { detachedIfLong, KEPT_EVENT_FIELDS, type LogEvent, type LineParser, type ParseFailure } from './event';
 import { decodeRequest, fieldText, normalizeIp, parseBytes, parseSeconds, parseStatus, splitTarget } from './fields';
 import { findQuoteEnd } from './clf';
 import { parseClfTime, parseEpochSeconds, parseIsoTime } from './time';
@@ -287,7 +287,7 @@ export function compileElements(elements: Element[], describe: string): LinePars
       status: d.status, bytes: d.bytes, referer: d.referer, userAgent: d.userAgent, remoteUser: d.user, host: d.host,
       requestTime: d.requestTime, forwardedFor: d.forwardedFor, raw: line, file, line: lineNo,
     };
-    return line.length > LONG_LINE_CHARS ? detachFromLine(event) : event;
+    return detachedIfLong(event, KEPT_EVENT_FIELDS);
   };
 }
 

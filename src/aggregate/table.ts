@@ -16,11 +16,11 @@ const TOP_VALUES_PER_SLOT = 16;
 const SAMPLES_PER_KEY = 5;
 /** A sample line is for a person reading an alert: past this it is cut, and kept as its own copy, not the line. */
 const SAMPLE_MAX_CHARS = 1000;
+const WINDOW_EXACT_LIMIT = 4096;
 
 function sampleText(raw: string): string {
   return raw.length > SAMPLE_MAX_CHARS ? ownCopy(raw.slice(0, SAMPLE_MAX_CHARS)) + '…' : raw;
 }
-const WINDOW_EXACT_LIMIT = 4096;
 
 export interface Sample {
   file: string;

@@ -164,4 +164,3 @@ export function parseErrorLogLine(line: string, file: string, lineNo: number, ut
   const path = /: (\/\S*)$/.exec(bare)?.[1] ?? / for "(\/[^"]*)"/.exec(bare)?.[1] ?? (c.detail.startsWith('/') ? c.detail : '');
   return detachedIfLong<AuthFailureEvent>({ kind: 'auth_failure', time, ip: normalizeIp(ip), user: c.user, reason: c.reason, detail: c.detail, message: msg, request: '', path, host: '', server: 'apache', raw: line, file, line: lineNo }, KEPT_FAILURE_FIELDS);
 }
-

@@ -14,6 +14,7 @@ import { renderHtml } from '../report/html';
 import { renderMarkdown } from '../report/markdown';
 import { ProgressMeter } from './progress';
 import { forTerminal } from '../report/sanitize';
+import { plural } from '../report/format';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { loadRules, RuleLoadError } from '../rules/load';
@@ -160,7 +161,7 @@ export function buildProgram(): Command {
       const late = report.analysis?.late ?? 0;
       if (late > 0) {
         const lateness = DEFAULT_ENGINE_OPTIONS.allowedLatenessMs / 1000;
-        say(`${late === 1 ? '1 event' : `${late.toLocaleString('en-US')} events`} arrived more than ${lateness} s behind newer ones and ${late === 1 ? 'was' : 'were'} counted as late, not analysed (inputs overlapping in time?)`);
+        say(`${plural(late, 'event')} arrived more than ${lateness} s behind newer ones and ${late === 1 ? 'was' : 'were'} counted as late, not analysed (inputs overlapping in time?)`);
       }
     });
 

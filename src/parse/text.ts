@@ -16,7 +16,7 @@ export function ownCopy(s: string): string {
 
 /** A latin1-decoded field to text: UTF-8 when its bytes are valid UTF-8, else bytes >= 0x80 as \xHH. */
 export function latin1ToText(s: string): string {
-  if (!HIGH_BYTE.test(s)) return s;
+  if (!hasHighByte(s)) return s;
   return bytesToText(Buffer.from(s, 'latin1'));
 }
 
@@ -91,7 +91,7 @@ export function unescapeLatin1(s: string): string {
  * fast as one class holding both.
  */
 export function needsNoDecoding(s: string): boolean {
-  return s.indexOf('\\') === -1 && !HIGH_BYTE.test(s);
+  return s.indexOf('\\') === -1 && !hasHighByte(s);
 }
 
 /**

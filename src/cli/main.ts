@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { FailureError, UsageError } from '../errors';
 import { expandInputs } from '../ingest/expand';
-import { readInput } from '../ingest/read';
+import { assertSomethingRead, readInput, type SourceStats } from '../ingest/read';
 import { FormatSpecSchema } from '../parse/formats';
 import { sourceOf } from '../parse/event';
 import { runReport } from '../report/run';
@@ -64,6 +64,11 @@ function say(msg: string): void {
   process.stderr.write(`authwatch: ${msg}\n`);
 }
 
+/** One line per input that is skipped or cut short; the reason already names the file. */
+function sayProblem(_path: string, status: 'skipped' | 'partial', reason: string): void {
+  say(`${status === 'skipped' ? 'skipped' : 'read in part'}: ${forTerminal(reason)}`);
+}
+
 async function writeOutput(text: string, out: string | undefined): Promise<void> {
   if (out === undefined) {
     await new Promise<void>((resolve) => (process.stdout.write(text) ? resolve() : process.stdout.once('drain', resolve)));
@@ -95,9 +100,10 @@ export function buildProgram(): Command {
         buffered = '';
         await writeOutput(chunk, undefined);
       };
+      const read: SourceStats[] = [];
       for (const file of files) {
         const pending: Promise<void>[] = [];
-        await readInput(file, { format: opts.format, maxLineBytes: opts.maxLineBytes }, {
+        const stats = await readInput(file, { format: opts.format, maxLineBytes: opts.maxLineBytes }, {
           event: (e) => {
             const { file: f, line, raw: _raw, ...rest } = e;
             buffered += JSON.stringify({ ...rest, time: new Date(e.time).toISOString(), source: sourceOf({ file: f, line }) }) + '\n';
@@ -109,10 +115,13 @@ export function buildProgram(): Command {
           },
           malformed: (m) => say(`${forTerminal(m.file)}:${m.line}: malformed: ${m.reason}`),
           format: (path, format, detected) => detected && say(`${forTerminal(path)}: detected format ${format}`),
+          problem: sayProblem,
         });
+        read.push(stats);
         await Promise.all(pending);
       }
       await flush();
+      assertSomethingRead(read);
     });
 
   program
@@ -148,6 +157,10 @@ export function buildProgram(): Command {
           if (!detected) return;
           progress.clear();
           say(`${forTerminal(path)}: detected format ${format}`);
+        },
+        onProblem: (path, status, reason) => {
+          progress.clear();
+          sayProblem(path, status, reason);
         },
         onProgress: (bytes, lines) => progress.add(bytes, lines),
       });

@@ -15,6 +15,8 @@ export interface OpenedInput {
   chunks: AsyncIterable<Buffer>;
   /** Bytes read from the file so far (compressed bytes for gzip): progress against `size`. */
   rawBytesRead(): number;
+  /** Stops reading and releases the file (reading may end early: an input skipped after its first lines). */
+  close(): void;
 }
 
 async function* withFirst(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
@@ -39,6 +41,10 @@ async function* gunzipped(source: AsyncIterable<Buffer>, name: string): AsyncGen
 async function sniff(name: string, raw: Readable, size: number | null): Promise<OpenedInput> {
   let bytes = 0;
   const rawBytesRead = () => bytes;
+  // stdin is not ours to destroy: reading just stops.
+  const close = () => {
+    if (name !== '-') raw.destroy();
+  };
   const counted = (async function* () {
     for await (const chunk of raw) {
       bytes += (chunk as Buffer).length;
@@ -46,13 +52,13 @@ async function sniff(name: string, raw: Readable, size: number | null): Promise<
     }
   })();
   const first = await counted.next();
-  if (first.done) return { name, compressed: false, size, chunks: (async function* () {})(), rawBytesRead };
+  if (first.done) return { name, compressed: false, size, chunks: (async function* () {})(), rawBytesRead, close };
   const head = first.value;
   const source = withFirst(head, counted);
   if (head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
-    return { name, compressed: true, size, chunks: gunzipped(source, name), rawBytesRead };
+    return { name, compressed: true, size, chunks: gunzipped(source, name), rawBytesRead, close };
   }
-  return { name, compressed: false, size, chunks: source, rawBytesRead };
+  return { name, compressed: false, size, chunks: source, rawBytesRead, close };
 }
 
 export async function openInput(path: string, stdin: Readable = process.stdin): Promise<OpenedInput> {
@@ -73,6 +79,6 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EACCES') throw new UsageError(`${path}: permission denied (run as a user that can read the logs, e.g. in group adm)`);
-    throw e;
+    throw new UsageError(`${path}: cannot read (${(e as Error).message})`);
   }
 }

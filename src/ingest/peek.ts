@@ -22,6 +22,7 @@ export async function peekInput(path: string, format: string): Promise<Peek> {
     splitter.push(chunk);
     if (lines.length >= 50) break;
   }
+  input.close();
   const content = lines.filter((l) => !isCommentOrBlank(l));
   let fmt: ResolvedFormat;
   if (format === 'auto') {

@@ -8,8 +8,14 @@ import { openInput } from './open';
 import { UsageError } from '../errors';
 import { parseErrorLogLine, type AuthFailureEvent } from '../parse/errorlog';
 
+/** `ok`: read to its end; `skipped`: not read (unreadable, or not a log authwatch recognises); `partial`: read up to a fault (corrupt gzip). */
+export type SourceStatus = 'ok' | 'skipped' | 'partial';
+
 export interface SourceStats {
   path: string;
+  status: SourceStatus;
+  /** Why the source was skipped or read only in part; null when `ok`. */
+  reason: string | null;
   format: string;
   compressed: boolean;
   lines: number;
@@ -37,6 +43,8 @@ export interface ReadHandlers {
   malformed(m: MalformedLine): void;
   /** Called once per input once its format is known (detected or given). */
   format?(path: string, format: string, detected: boolean): void;
+  /** An input skipped or cut short, said once with the reason; the other inputs are still read. */
+  problem?(path: string, status: Exclude<SourceStatus, 'ok'>, reason: string): void;
 }
 
 export interface ReadOptions {
@@ -55,9 +63,27 @@ function trimForExample(line: string): string {
   return line.length > EXAMPLE_TEXT_CHARS ? line.slice(0, EXAMPLE_TEXT_CHARS) + '…' : line;
 }
 
+/** An input that cannot be read as a log: the report goes on without it (see SourceStatus). */
+class SkipInput extends Error {}
+
 export async function readInput(path: string, opts: ReadOptions, on: ReadHandlers): Promise<SourceStats> {
-  const input = await openInput(path, opts.stdin);
-  const stats: SourceStats = { path, format: opts.format, compressed: input.compressed, lines: 0, parsed: 0, malformed: 0, skipped: 0, kind: 'access', authFailures: 0 };
+  const stats: SourceStats = { path, status: 'ok', reason: null, format: opts.format, compressed: false, lines: 0, parsed: 0, malformed: 0, skipped: 0, kind: 'access', authFailures: 0 };
+  const refuse = (status: Exclude<SourceStatus, 'ok'>, reason: string): SourceStats => {
+    // A skipped input contributes nothing: its sample lines are neither parsed nor malformed.
+    if (status === 'skipped') Object.assign(stats, { lines: 0, parsed: 0, malformed: 0, skipped: 0, authFailures: 0 });
+    stats.status = status;
+    stats.reason = reason;
+    on.problem?.(path, status, reason);
+    return stats;
+  };
+  let input;
+  try {
+    input = await openInput(path, opts.stdin);
+  } catch (e) {
+    if (e instanceof UsageError) return refuse('skipped', e.message);
+    throw e;
+  }
+  stats.compressed = input.compressed;
   const offset = opts.errorLogUtcOffsetMinutes ?? 0;
   let format: ResolvedFormat | undefined = opts.format === 'auto' ? undefined : resolveFormat(opts.format);
   if (format) on.format?.(path, format.name, false);
@@ -94,7 +120,7 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
 
   const decide = () => {
     const detection = detectFormat(path, held.map(([t]) => t));
-    if (!detection.ok) throw new UsageError(detection.message);
+    if (!detection.ok) throw new SkipInput(detection.message);
     format = detection.format;
     on.format?.(path, format.name, true);
     for (const [t, n] of held) handle(t, n, format, false);
@@ -120,19 +146,41 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
   );
   let bytesSaid = 0;
   let linesSaid = 0;
-  for await (const chunk of input.chunks) {
-    splitter.push(chunk);
-    if (opts.onProgress) {
-      const bytes = input.rawBytesRead();
-      opts.onProgress(bytes - bytesSaid, stats.lines - linesSaid);
-      bytesSaid = bytes;
-      linesSaid = stats.lines;
+  let fault: string | null = null;
+  try {
+    for await (const chunk of input.chunks) {
+      splitter.push(chunk);
+      if (opts.onProgress) {
+        const bytes = input.rawBytesRead();
+        opts.onProgress(bytes - bytesSaid, stats.lines - linesSaid);
+        bytesSaid = bytes;
+        linesSaid = stats.lines;
+      }
     }
+  } catch (e) {
+    input.close();
+    if (e instanceof SkipInput) return refuse('skipped', e.message);
+    // A corrupt gzip member or a read error midway: what was read counts, the rest is said to be missing.
+    if (e instanceof UsageError) fault = e.message;
+    else if (typeof (e as NodeJS.ErrnoException).code === 'string') fault = `${path}: read failed (${(e as Error).message})`;
+    else throw e;
   }
-  splitter.end();
-  if (!format) decide();
+  try {
+    splitter.end();
+    if (!format) decide();
+  } catch (e) {
+    if (e instanceof SkipInput) return refuse('skipped', e.message);
+    throw e;
+  }
   const resolved = format as ResolvedFormat | undefined;
   stats.format = resolved?.name ?? opts.format;
   stats.kind = resolved?.kind ?? 'access';
-  return stats;
+  return fault === null ? stats : refuse('partial', fault);
+}
+
+/** Inputs were given but none could be read: a usage error that lists why, rather than an empty report. */
+export function assertSomethingRead(sources: SourceStats[]): void {
+  if (sources.length === 0 || sources.some((s) => s.status !== 'skipped')) return;
+  // Each reason was said as its input was met (ReadHandlers.problem).
+  throw new UsageError(`nothing to report: ${sources.length === 1 ? 'the input' : `none of the ${sources.length} inputs`} could be read (see above)`);
 }

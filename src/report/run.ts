@@ -1,6 +1,6 @@
 /** Runs a report over inputs: ingest → parse → (report model, aggregate → rules) → one report. */
 import type { Readable } from 'node:stream';
-import { readInput, type ReadHandlers, type SourceStats } from '../ingest/read';
+import { assertSomethingRead, readInput, type ReadHandlers, type SourceStats } from '../ingest/read';
 import { peekInput, type Peek } from '../ingest/peek';
 import type { AuthFailureEvent } from '../parse/errorlog';
 import { ReportBuilder, DEFAULT_REPORT_OPTIONS, type ReportModel, type ReportOptions } from './model';
@@ -21,6 +21,8 @@ export interface RunReportOptions {
   report?: Partial<ReportOptions>;
   engine?: Partial<EngineOptions>;
   onFormat?(path: string, format: string, detected: boolean): void;
+  /** An input skipped (unreadable, unknown format) or read only in part; the report goes on without it. */
+  onProblem?: ReadHandlers['problem'];
   /** File bytes and lines read since the last call (for a progress meter). */
   onProgress?(bytes: number, lines: number): void;
 }
@@ -44,11 +46,12 @@ export async function runReport(files: string[], opts: RunReportOptions): Promis
   const peeks = await Promise.all(files.map((f) => peekInput(f, opts.format).catch((): Peek => ({ kind: 'unknown', firstTime: null, utcOffsetMinutes: null }))));
   // Error logs have no zone: read them in the access logs' offset unless told otherwise.
   const offset = opts.errorLogUtcOffsetMinutes ?? peeks.find((p) => p.utcOffsetMinutes !== null)?.utcOffsetMinutes ?? 0;
-  const read = (file: string, handlers: Omit<ReadHandlers, 'malformed' | 'format'>) =>
+  const read = (file: string, handlers: Omit<ReadHandlers, 'malformed' | 'format' | 'problem'>) =>
     readInput(file, { format: opts.format, maxLineBytes: opts.maxLineBytes, stdin: opts.stdin, errorLogUtcOffsetMinutes: offset, onProgress: opts.onProgress }, {
       ...handlers,
       malformed: (m) => builder.addMalformed(m),
       format: opts.onFormat,
+      problem: opts.onProblem,
     });
 
   const failures: AuthFailureEvent[] = [];
@@ -89,6 +92,7 @@ export async function runReport(files: string[], opts: RunReportOptions): Promis
       }),
     );
   }
+  assertSomethingRead([...stats.values()]);
   feedUntil(Infinity);
   const found = engine.finish();
   const { kept, inhibited } = applyInhibition(found, opts.rules.inhibit);

@@ -9,12 +9,12 @@ import { assertSomethingRead, readInput, type SourceStats } from '../ingest/read
 import { FormatSpecSchema } from '../parse/formats';
 import { sourceOf } from '../parse/event';
 import { runReport } from '../report/run';
-import { renderText } from '../report/text';
+import { renderSummary, renderText } from '../report/text';
 import { renderHtml } from '../report/html';
 import { renderMarkdown } from '../report/markdown';
 import { ProgressMeter } from './progress';
 import { forTerminal } from '../report/sanitize';
-import { plural } from '../report/format';
+import { plural } from '../present/numbers';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { loadRules, RuleLoadError } from '../rules/load';
@@ -42,6 +42,7 @@ const ReportOptionsSchema = z.object({
   keyCapacity: positiveInt.min(100),
   since: TimeOptionSchema.optional(),
   until: TimeOptionSchema.optional(),
+  summary: z.boolean().optional(),
 });
 
 function validated<T>(schema: z.ZodType<T>, raw: unknown): T {
@@ -138,8 +139,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--key-capacity <n>', 'keys kept per rule table; past it the lightest are dropped and figures marked approximate').default('20000'))
     .addOption(new Option('--since <time>', 'ignore events before this time: ISO 8601 or relative (-2h)'))
     .addOption(new Option('--until <time>', 'ignore events at or after this time: ISO 8601 or relative (-30m)'))
+    .addOption(new Option('--summary', 'text output: only the verdict and one line per incident'))
     .action(async (inputs: string[], raw: unknown) => {
       const opts = validated(ReportOptionsSchema, raw);
+      if (opts.summary && opts.output !== 'text') throw new UsageError(`--summary: only with --output text (got --output ${opts.output})`);
       const files = await expandInputs(inputs);
       const rules = await loadRules(opts.rules);
       if (opts.output === 'html' && opts.out === undefined && process.stdout.isTTY) throw new UsageError('--output html: give -o FILE (a web page is not for the terminal)');
@@ -169,7 +172,11 @@ export function buildProgram(): Command {
       if (opts.output === 'json') text = JSON.stringify(report, null, 2) + '\n';
       else if (opts.output === 'html') text = renderHtml(report, { timeZone: opts.tz });
       else if (opts.output === 'md') text = renderMarkdown(report, { timeZone: opts.tz });
-      else text = renderText(report, { color: opts.out === undefined && process.stdout.isTTY === true && !('NO_COLOR' in process.env), width: process.stdout.columns ?? 100, timeZone: opts.tz }) + '\n';
+      else {
+        const terminal = opts.out === undefined && process.stdout.isTTY === true;
+        const textOptions = { color: terminal && !('NO_COLOR' in process.env), width: terminal ? process.stdout.columns : undefined, timeZone: opts.tz };
+        text = (opts.summary ? renderSummary(report, textOptions) : renderText(report, textOptions)) + '\n';
+      }
       await writeOutput(text, opts.out);
       const late = report.analysis?.late ?? 0;
       if (late > 0) {

@@ -2,7 +2,7 @@
  * Progress of a long report on stderr, only when stderr is a terminal: bytes read of the total, lines/s,
  * ETA. Redrawn at most four times a second on one line, erased when done; silent in pipes and CI.
  */
-import { int } from '../report/format';
+import { int } from '../present/numbers';
 
 function mb(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(1)} MB`;

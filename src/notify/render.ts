@@ -8,7 +8,10 @@
 import type { Alert } from '../daemon/outputs';
 import type { GroupFlush } from './grouping';
 import { SEVERITIES, type Metric } from '../rules/schema';
-import { describeCondition, escapeHtml, firstFive, formatMetric, formatTime, int, plural, sparkline } from '../report/format';
+import { escapeHtml } from '../present/escape';
+import { figure, int, plural } from '../present/numbers';
+import { formatTime } from '../present/time';
+import { describeCondition, firstFive, sparkline } from '../present/incident';
 import { CONTROL, truncate } from '../report/sanitize';
 
 export interface RenderOptions {
@@ -60,7 +63,7 @@ function timeRange(a: Alert, tz: string): string {
 const EVIDENCE: Metric[] = ['count', 'total', 'ratio', 'distinct_ips', 'distinct_paths', 'distinct_clients', 'distinct_users', 'rate_per_min', 'baseline_ratio', 'baseline_rate_per_min', 'rate_factor', 'previously_ok_share', 'auth_failures'];
 
 function evidenceOf(a: Alert): Array<[string, string]> {
-  return EVIDENCE.filter((m) => a.metrics[m] !== undefined).map((m) => [m.replace(/[._]/g, ' '), formatMetric(m, a.metrics[m] as number)]);
+  return EVIDENCE.filter((m) => a.metrics[m] !== undefined).map((m) => [m.replace(/[._]/g, ' '), figure(m, a.metrics[m] as number)]);
 }
 
 function timelineText(a: Alert, tz: string): string {
@@ -72,7 +75,7 @@ function timelineText(a: Alert, tz: string): string {
 }
 
 function topLine(entries: Array<{ key: string; count: number }>): string {
-  return firstFive(entries, (k) => bodySafe(k, 80), int) || '-';
+  return firstFive(entries, (k) => bodySafe(k, 80));
 }
 
 function alertText(a: Alert, o: RenderOptions): string {

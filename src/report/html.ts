@@ -9,8 +9,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ReportModel, TopEntry } from './model';
 import type { Incident } from '../rules/incident';
-import { describeCondition, escapeHtml as esc, firstFive, formatMetric, formatTime, int, pct } from './format';
-import { humanSpan, verdict } from './text';
+import { escapeHtml as esc } from '../present/escape';
+import { figure, int, pct } from '../present/numbers';
+import { formatTime, humanSpan } from '../present/time';
+import { describeCondition, firstFive } from '../present/incident';
+import { verdict } from './verdict';
 import { truncate } from './sanitize';
 import type { Metric } from '../rules/schema';
 
@@ -142,7 +145,7 @@ function card(i: Incident, n: number, tz: string): string {
   const when = `${formatTime(i.start, tz)} → ${formatTime(i.end, tz)}`;
   const group = Object.entries(i.group).map(([k, v]) => `${k}=${v}`).join(', ') || 'site-wide';
   const short = (key: string) => truncate(key, 80);
-  const evidence = EVIDENCE.filter((m) => i.metrics[m] !== undefined).map((m) => `${m.replace(/_/g, ' ')} ${formatMetric(m, i.metrics[m] as number)}`).join(' · ');
+  const evidence = EVIDENCE.filter((m) => i.metrics[m] !== undefined).map((m) => `${m.replace(/_/g, ' ')} ${figure(m, i.metrics[m] as number)}`).join(' · ');
   const peak = Math.max(0, ...i.timeline.counts);
   return [
     `<article class="card ${i.kind}" id="incident-${n}">`,
@@ -155,8 +158,8 @@ function card(i: Incident, n: number, tz: string): string {
     `<dt>Evidence</dt><dd>${esc(`${int(i.count)} failures in all · busiest window: ${evidence}`)}</dd>`,
     ...i.reasons.slice(0, 3).map((r) => `<dt>Error log</dt><dd>${esc(r.text)}</dd>`),
     `<dt>Per minute</dt><dd>${sparkSvg(i.timeline.counts)} <span class="legend">peak ${int(peak)}/min</span></dd>`,
-    `<dt>Top IPs</dt><dd class="key">${esc(firstFive(i.top.ip, short) || '-')}</dd>`,
-    `<dt>Top paths</dt><dd class="key">${esc(firstFive(i.top.path, short) || '-')}</dd>`,
+    `<dt>Top IPs</dt><dd class="key">${esc(firstFive(i.top.ip, short))}</dd>`,
+    `<dt>Top paths</dt><dd class="key">${esc(firstFive(i.top.path, short))}</dd>`,
     i.top.host?.length ? `<dt>Hosts</dt><dd class="key">${esc(firstFive(i.top.host, short))}</dd>` : '',
     `<dt>Likely cause</dt><dd>${esc(i.likely_cause)}</dd>`,
     '</dl>',

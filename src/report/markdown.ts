@@ -5,8 +5,10 @@
  */
 import type { ReportModel, TopEntry } from './model';
 import type { Incident } from '../rules/incident';
-import { describeCondition, firstFive, formatTime, int, pct, sparkline } from './format';
-import { humanSpan, verdict } from './text';
+import { int, pct } from '../present/numbers';
+import { formatTime, humanSpan } from '../present/time';
+import { describeCondition, firstFive, sparkline } from '../present/incident';
+import { headline, verdict } from './verdict';
 import { CONTROL, truncate } from './sanitize';
 
 export interface MarkdownOptions {
@@ -57,7 +59,7 @@ function incident(i: Incident, n: number, tz: string): string {
     `- **Why ${i.kind}:** ${mdText(i.conditions.map(describeCondition).join('; '))}`,
     `- **Per minute:** \`${sparkline(i.timeline.counts.slice(-60)).replace(/ /g, '·')}\` (peak ${int(Math.max(0, ...i.timeline.counts))}/min)`,
     ...i.reasons.slice(0, 3).map((r) => `- **Error log:** ${mdText(r.text)}`),
-    `- **Top IPs:** ${mdText(firstFive(i.top.ip, (k) => k) || '-')}`,
+    `- **Top IPs:** ${mdText(firstFive(i.top.ip))}`,
     ...(i.top.host?.length ? [`- **Hosts:** ${mdText(firstFive(i.top.host, (k) => k))}`] : []),
     `- **Likely cause:** ${mdText(i.likely_cause)}`,
     '',
@@ -73,7 +75,7 @@ export function renderMarkdown(r: ReportModel, o: MarkdownOptions): string {
   const tz = o.timeZone;
   const out: string[] = [];
   out.push('# authwatch report', '');
-  out.push(`**${verdict(r)}** — ${int(r.unauthorized.count)} × 401 in ${int(r.requests)} requests (${pct(r.unauthorized.ratio)})`, '');
+  out.push(`**${verdict(r)}**${headline(r) ? ` — ${headline(r)}` : ''}`, '');
   if (r.range.from) out.push(`Range: ${formatTime(r.range.from, tz)} → ${formatTime(r.range.to ?? r.range.from, tz)} (${humanSpan(r.range.from, r.range.to)})`, '');
   out.push('## Incidents', '');
   if (r.incidents.length === 0) out.push('None.', '');

@@ -12,6 +12,8 @@ export interface TopEntry {
   key: string;
   /** 401 responses for this key. */
   count: number;
+  /** Of `count`, the 401s answered by a success of the same client on the same path within seconds (challenges, token refreshes): not failures. */
+  answered: number;
   /** All requests of this key. */
   total: number;
 }
@@ -34,7 +36,7 @@ export interface InhibitedSummary {
 
 export interface ReportModel {
   version: 1;
-  /** Sorted by severity, then start. */
+  /** Open ones first, then by severity, failures and start (`incidentOrder`). */
   incidents: Incident[];
   /** Incidents silenced because a firing source alert explains them (inhibition). */
   inhibited: InhibitedSummary[];
@@ -79,6 +81,7 @@ const TIMELINE_STEPS_S = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400, 7 * 864
 
 interface KeyCounts {
   count: number;
+  answered: number;
   total: number;
 }
 
@@ -140,7 +143,7 @@ export class ReportBuilder {
       c.total++;
       if (is401) c.count++;
     } else {
-      map.set(key, { count: is401 ? 1 : 0, total: 1 });
+      map.set(key, { count: is401 ? 1 : 0, answered: 0, total: 1 });
       if (map.size > this.options.maxKeysPerDimension) this.trim(map);
     }
   }
@@ -153,6 +156,23 @@ export class ReportBuilder {
     if (map.size <= target) return;
     const ranked = [...map].sort((a, b) => a[1].count - b[1].count || a[1].total - b[1].total);
     for (let i = 0; map.size > target; i++) map.delete((ranked[i] as [string, KeyCounts])[0]);
+  }
+
+  /**
+   * A 401 settled as answered (the engine's settler decides, seconds after the 401): its keys' counts
+   * say so. A key trimmed meanwhile is not brought back.
+   */
+  settled(e: LogEvent, answered: boolean): void {
+    if (!answered) return;
+    this.markAnswered('ip', e.ip);
+    this.markAnswered('path', e.path || e.request || '-');
+    this.markAnswered('client', e.userAgent || '-');
+    this.markAnswered('user', e.remoteUser);
+  }
+
+  private markAnswered(dim: Dimension, key: string): void {
+    const c = key === '' ? undefined : this.keys[dim].get(key);
+    if (c !== undefined) c.answered++;
   }
 
   private readonly reasons = new Map<string, number>();
@@ -172,7 +192,7 @@ export class ReportBuilder {
 
   private top(dim: Dimension): TopEntry[] {
     const entries: TopEntry[] = [];
-    for (const [key, c] of this.keys[dim]) if (c.count > 0) entries.push({ key, count: c.count, total: c.total });
+    for (const [key, c] of this.keys[dim]) if (c.count > 0) entries.push({ key, count: c.count, answered: c.answered, total: c.total });
     entries.sort((a, b) => b.count - a.count || b.total - a.total || (a.key < b.key ? -1 : 1));
     return entries.slice(0, this.options.topN);
   }

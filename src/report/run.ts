@@ -6,7 +6,7 @@ import type { AuthFailureEvent } from '../parse/errorlog';
 import { ReportBuilder, DEFAULT_REPORT_OPTIONS, type ReportModel, type ReportOptions } from './model';
 import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../rules/engine';
 import { applyInhibition } from '../rules/inhibit';
-import { SEVERITY_RANK } from '../rules/compile';
+import { incidentOrder } from '../present/incident';
 import type { RuleSet } from '../rules/load';
 
 export interface RunReportOptions {
@@ -38,7 +38,7 @@ export const MAX_BUFFERED_AUTH_FAILURES = 2_000_000;
  */
 export async function runReport(files: string[], opts: RunReportOptions): Promise<ReportModel> {
   const builder = new ReportBuilder({ ...DEFAULT_REPORT_OPTIONS, ...opts.report });
-  const engine = new Engine(opts.rules.rules, { ...DEFAULT_ENGINE_OPTIONS, ...opts.engine });
+  const engine = new Engine(opts.rules.rules, { ...DEFAULT_ENGINE_OPTIONS, ...opts.engine }, undefined, (e, answered) => builder.settled(e, answered));
   const since = opts.since ?? -Infinity;
   const until = opts.until ?? Infinity;
   const inRange = (t: number) => t >= since && t < until;
@@ -96,7 +96,7 @@ export async function runReport(files: string[], opts: RunReportOptions): Promis
   feedUntil(Infinity);
   const found = engine.finish();
   const { kept, inhibited } = applyInhibition(found, opts.rules.inhibit);
-  kept.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.start.localeCompare(b.start) || a.fingerprint.localeCompare(b.fingerprint));
+  kept.sort(incidentOrder);
   const report = builder.finish(files.map((f) => stats.get(f) as SourceStats));
   report.incidents = kept;
   report.inhibited = inhibited.map((x) => ({ rule: x.incident.rule, group: x.incident.group, start: x.incident.start, end: x.incident.end, by: x.by, reason: x.reason ?? null }));

@@ -1,111 +1,146 @@
 /** The terminal rendering of a report: aligned tables, colour only on a TTY (picocolors honours NO_COLOR). */
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { intervalToDuration } from 'date-fns/intervalToDuration';
 import type { ReportModel, TopEntry } from './model';
 import { forTerminal, truncate } from './sanitize';
-import { formatTime, int, pct, plural, sparkline } from './format';
+import { int, pct } from '../present/numbers';
+import { formatRange, formatTime } from '../present/time';
+import { cutMiddle, fitSample } from '../present/sample';
+import { firstFive, fold, perMinuteText, sparkline, viewIncident, type IncidentView } from '../present/incident';
+import { headline, verdict } from './verdict';
 
 export interface TextOptions {
   color: boolean;
-  width: number;
+  /** The terminal's width: sample and summary lines are fitted to it. Undefined when not a terminal: nothing is cut. */
+  width?: number;
   /** IANA zone for displayed times (default UTC). */
   timeZone?: string;
 }
 
-/** "6 h 12 min": the two largest units of the span, enough to read at a glance. */
-export function humanSpan(fromIso: string | null, toIso: string | null): string {
-  if (!fromIso || !toIso) return 'no traffic';
-  const start = new Date(fromIso);
-  const end = new Date(toIso);
-  if (end.getTime() - start.getTime() < 1000) return 'under a second';
-  const d = intervalToDuration({ start, end });
-  const units: Array<[number | undefined, string]> = [[d.years, 'y'], [d.months, 'mo'], [d.days, 'd'], [d.hours, 'h'], [d.minutes, 'min'], [d.seconds, 's']];
-  return units.filter(([v]) => v).slice(0, 2).map(([v, u]) => `${v} ${u}`).join(' ');
-}
+/** Tables and sparklines are laid out for this width when the output is not a terminal. */
+const LAYOUT_WIDTH = 100;
+/** Sample lines past this are cut even off a terminal (the model keeps up to 1,000 characters of a line). */
+const MAX_SAMPLE = 1000;
 
-function topTable(title: string, entries: TopEntry[], opts: TextOptions, c: ReturnType<typeof pc.createColors>): string {
-  if (entries.length === 0) return '';
-  const keyWidth = Math.max(20, Math.min(80, opts.width - 40));
-  const table = new Table({
-    head: [title, '401s', 'requests', '401 share'],
-    style: { head: opts.color ? ['bold'] : [], border: opts.color ? ['grey'] : [] },
-    colAligns: ['left', 'right', 'right', 'right'],
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
-  for (const e of entries) table.push([forTerminal(truncate(e.key, keyWidth)), c.red(int(e.count)), int(e.total), pct(e.count / e.total)]);
-  return table.toString();
-}
-
-/** "2 attacks, 1 misconfiguration in 6 h 12 min of traffic": the line an operator reads first. */
-export function verdict(r: ReportModel): string {
-  // Say why there is nothing rather than "no incidents in no traffic".
-  if (r.lines.parsed === 0) return 'No requests read';
-  if (r.requests === 0) return 'No requests in the time range';
-  const span = humanSpan(r.range.from, r.range.to);
-  const by = (kind: string) => r.incidents.filter((i) => i.kind === kind).length;
-  const parts = [
-    by('attack') && plural(by('attack'), 'attack'),
-    by('misconfiguration') && plural(by('misconfiguration'), 'misconfiguration'),
-    by('anomaly') && (by('anomaly') === 1 ? '1 anomaly' : `${by('anomaly')} anomalies`), // irregular plural
-  ].filter(Boolean);
-  return parts.length === 0 ? `No incidents in ${span} of traffic` : `${parts.join(', ')} in ${span} of traffic`;
-}
+type Colors = ReturnType<typeof pc.createColors>;
 
 const KIND_COLOR = { attack: 'red', misconfiguration: 'yellow', anomaly: 'magenta' } as const;
 
-function renderIncidents(r: ReportModel, opts: TextOptions, c: ReturnType<typeof pc.createColors>): string[] {
-  const out: string[] = [];
-  for (const [n, i] of r.incidents.entries()) {
-    const colour = c[KIND_COLOR[i.kind]];
-    out.push(`${c.bold(`${n + 1}. ${i.severity.toUpperCase()} ${colour(i.kind)}`)}: ${c.bold(forTerminal(i.title))}${i.open ? c.dim(' (still firing at end of input)') : ''}`);
-    out.push(`   ${forTerminal(i.summary)}`);
-    out.push(c.dim(`   ${formatTime(i.start, opts.timeZone)} → ${formatTime(i.end, opts.timeZone)} · rule ${i.rule} · ${Object.entries(i.group).map(([k, v]) => `${k}=${forTerminal(truncate(v, 60))}`).join(' ') || 'site-wide'}${i.approximate ? ' · figures approximate' : ''}`));
-    for (const r of i.reasons.slice(0, 3)) out.push(`   why (error log): ${forTerminal(r.text)}`);
-    out.push(`   likely cause: ${forTerminal(i.likely_cause)}`);
-    for (const check of i.checks) out.push(`   ☐ ${forTerminal(check)}`);
-    for (const sample of i.samples.slice(0, 3)) out.push(c.dim(`     ${forTerminal(truncate(sample, Math.max(40, opts.width - 6)))}`));
-    out.push('');
+/** Whether any listed key had answered 401s: only then do the tables carry the column. */
+function hasAnswered(entries: TopEntry[]): boolean {
+  return entries.some((e) => e.answered > 0);
+}
+
+function topTable(title: string, entries: TopEntry[], width: number, c: Colors, color: boolean): string {
+  if (entries.length === 0) return '';
+  const answered = hasAnswered(entries);
+  const keyWidth = Math.max(20, Math.min(80, width - (answered ? 52 : 40)));
+  const table = new Table({
+    head: [title, '401s', ...(answered ? ['answered'] : []), 'requests', '401 share'],
+    style: { head: color ? ['bold'] : [], border: color ? ['grey'] : [] },
+    colAligns: ['left', 'right', ...(answered ? ['right' as const] : []), 'right', 'right'],
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const e of entries) {
+    table.push([forTerminal(cutMiddle(e.key, keyWidth)), c.red(int(e.count)), ...(answered ? [e.answered > 0 ? c.green(int(e.answered)) : ''] : []), int(e.total), pct(e.count / e.total)]);
   }
-  if (r.inhibited.length > 0) out.push(c.dim(`${r.inhibited.length} more alert(s) silenced because an incident above explains them.`), '');
+  return table.toString();
+}
+
+function incidentHeader(v: IncidentView, c: Colors): string {
+  const state = v.state === 'resolved' ? '' : c.inverse(v.state.toUpperCase()) + ' ';
+  return `${c.bold(`${v.n}.`)} ${state}${c.bold(`${v.severity.toUpperCase()} ${c[KIND_COLOR[v.kind]](v.kind)}`)}: ${c.bold(forTerminal(v.title))}`;
+}
+
+function renderIncident(v: IncidentView, o: TextOptions, c: Colors): string[] {
+  const width = o.width ?? LAYOUT_WIDTH;
+  const out: string[] = [];
+  out.push(incidentHeader(v, c));
+  out.push(`   ${forTerminal(v.what)}`);
+  out.push(c.dim(`   ${v.when} (${v.duration}) · ${v.stateText} · rule ${v.rule} · ${forTerminal(truncate(v.group, 200))}${v.approximate ? ' · figures approximate' : ''}`));
+  out.push(`   why ${v.kind}: ${forTerminal(v.conditions.join('; '))}`);
+  out.push(`   evidence: ${v.evidence}`);
+  if (v.perMinute) out.push(`   per minute: ${perMinuteText(v.perMinute, Math.max(10, Math.min(60, width - 60)))}`);
+  for (const r of v.reasons.slice(0, 3)) out.push(`   error log: ${forTerminal(r)}`);
+  for (const t of v.top) out.push(`   top ${t.label}: ${forTerminal(firstFive(t.entries, (k) => truncate(k, 60)))}`);
+  out.push(`   likely cause: ${forTerminal(v.likelyCause)}`);
+  for (const check of v.checks) out.push(`   ☐ ${forTerminal(check)}`);
+  const max = o.width === undefined ? MAX_SAMPLE : Math.max(40, o.width - 5);
+  // Escaped before fitting: a control character shown as \x1B takes four columns.
+  for (const s of v.samples.slice(0, 3)) out.push(c.dim(`     ${fitSample(forTerminal(s.source ? `${s.source} ${s.text}` : s.text), max)}`));
+  out.push('');
   return out;
 }
 
-export function renderText(r: ReportModel, opts: TextOptions): string {
-  const c = pc.createColors(opts.color);
-  const out: string[] = [];
-  out.push(c.bold(`authwatch: ${verdict(r)}`) + ` — ${int(r.unauthorized.count)} × 401 in ${int(r.requests)} requests (${pct(r.unauthorized.ratio)})`);
-  out.push('');
-  out.push(...renderIncidents(r, opts, c));
+function firstLine(r: ReportModel, c: Colors): string {
+  const figures = headline(r);
+  return c.bold(`authwatch: ${verdict(r)}`) + (figures ? ` — ${figures}` : '');
+}
+
+function silenced(r: ReportModel): string {
+  return `${r.inhibited.length} more alert(s) silenced because an incident above explains them.`;
+}
+
+/**
+ * `--summary`: the verdict, then one line per incident (state, severity, kind, start, duration, what),
+ * in columns; on a terminal each line is fitted to its width by cutting the middle of what happened.
+ */
+export function renderSummary(r: ReportModel, o: TextOptions): string {
+  const c = pc.createColors(o.color);
+  const views = r.incidents.map((i, n) => viewIncident(i, n + 1, { timeZone: o.timeZone ?? 'UTC' }));
+  const cols = views.map((v) => [`${v.n}.`, v.state, v.severity, v.kind, formatTime(v.start, o.timeZone), v.duration]);
+  const widths = cols.reduce<number[]>((w, row) => row.map((cell, k) => Math.max(w[k] ?? 0, cell.length)), []);
+  const out = [firstLine(r, c)];
+  for (const [k, v] of views.entries()) {
+    const row = (cols[k] as string[]).map((cell, j) => cell.padEnd(widths[j] as number)).join('  ');
+    const what = forTerminal(v.what);
+    const line = `  ${row}  ${o.width === undefined ? what : cutMiddle(what, Math.max(20, o.width - row.length - 4))}`;
+    const colour = v.state === 'resolved' ? c.dim : c[KIND_COLOR[v.kind]];
+    out.push(colour(line));
+  }
+  if (r.inhibited.length > 0) out.push(c.dim(silenced(r)));
+  return out.join('\n');
+}
+
+export function renderText(r: ReportModel, o: TextOptions): string {
+  const c = pc.createColors(o.color);
+  const width = o.width ?? LAYOUT_WIDTH;
+  const tz = o.timeZone ?? 'UTC';
+  const out: string[] = [firstLine(r, c), ''];
+  for (const [n, i] of r.incidents.entries()) out.push(...renderIncident(viewIncident(i, n + 1, { timeZone: tz }), o, c));
+  if (r.inhibited.length > 0) out.push(c.dim(silenced(r)), '');
   out.push(c.bold('Sources'));
   for (const s of r.sources) {
     const bad = s.malformed > 0 ? c.yellow(`, ${int(s.malformed)} malformed`) : '';
     out.push(`  ${forTerminal(s.path)}  ${c.dim(forTerminal(truncate(s.format, 60)))}  ${int(s.lines)} lines, ${int(s.parsed)} parsed${bad}`);
   }
-  if (r.range.from) out.push(`  range ${formatTime(r.range.from, opts.timeZone)} → ${formatTime(r.range.to ?? r.range.from, opts.timeZone)}`);
+  if (r.range.from) out.push(`  range ${formatRange(r.range.from, r.range.to ?? r.range.from, tz)}`);
   out.push('');
-  out.push(c.bold('Status mix'));
-  out.push('  ' + Object.entries(r.status).map(([code, n]) => (code === '401' ? c.red(`${code}: ${int(n)}`) : `${code}: ${int(n)}`)).join('   '));
-  out.push('');
-  const tl = r.unauthorized.timeline;
-  if (tl.length > 1) {
-    const cols = Math.max(10, Math.min(opts.width - 12, 100));
-    const per = Math.ceil(tl.length / cols);
-    const buckets: number[] = [];
-    for (let i = 0; i < tl.length; i += per) buckets.push(tl.slice(i, i + per).reduce((s, p) => s + p.unauthorized, 0));
-    out.push(c.bold(`401s over time`) + c.dim(` (${per * r.unauthorized.timelineStepSeconds / 60} min per column)`));
-    out.push('  ' + c.red(sparkline(buckets)));
-    out.push(`  ${c.dim(formatTime(tl[0]?.t ?? '', opts.timeZone))}${' '.repeat(Math.max(1, buckets.length - 46))}${c.dim(formatTime(tl[tl.length - 1]?.t ?? '', opts.timeZone))}`);
+  if (Object.keys(r.status).length > 0) {
+    out.push(c.bold('Status mix'));
+    out.push('  ' + Object.entries(r.status).map(([code, n]) => (code === '401' ? c.red(`${code}: ${int(n)}`) : `${code}: ${int(n)}`)).join('   '));
     out.push('');
   }
-  for (const [title, entries] of [
+  const tl = r.unauthorized.timeline;
+  if (tl.length > 1) {
+    const { sums, per } = fold(tl.map((p) => p.unauthorized), Math.max(10, Math.min(width - 12, 100)));
+    out.push(c.bold(`401s over time`) + c.dim(` (${(per * r.unauthorized.timelineStepSeconds) / 60} min per column)`));
+    out.push('  ' + c.red(sparkline(sums)));
+    out.push(`  ${c.dim(formatTime(tl[0]?.t ?? '', tz))}${' '.repeat(Math.max(1, sums.length - 46))}${c.dim(formatTime(tl[tl.length - 1]?.t ?? '', tz))}`);
+    out.push('');
+  }
+  const tops = [
     ['Client IP', r.unauthorized.top.ip],
     ['Path', r.unauthorized.top.path],
     ['Client (user agent)', r.unauthorized.top.client],
     ['User', r.unauthorized.top.user],
-  ] as const) {
-    const t = topTable(title, entries, opts, c);
+  ] as const;
+  for (const [title, entries] of tops) {
+    const t = topTable(title, entries, width, c, o.color);
     if (t) out.push(c.bold(`Top ${title.toLowerCase()} by 401`), t, '');
+  }
+  if (tops.some(([, entries]) => hasAnswered(entries))) {
+    out.push(c.dim('answered: 401s followed within seconds by a success of the same client on the same path (a Basic-auth challenge, a token refresh): not failures.'), '');
   }
   if (r.errorLog.authFailures > 0) {
     out.push(c.bold(`Error log: ${int(r.errorLog.authFailures)} authentication failures`) + '  ' + Object.entries(r.errorLog.byReason).map(([k, n]) => `${k}: ${int(n)}`).join('   '));
@@ -114,7 +149,7 @@ export function renderText(r: ReportModel, opts: TextOptions): string {
   }
   if (r.lines.malformed > 0) {
     out.push(c.yellow(c.bold(`Malformed lines: ${int(r.lines.malformed)}`)) + c.dim(` (showing ${r.lines.examples.length})`));
-    for (const m of r.lines.examples) out.push(`  ${forTerminal(m.source)}  ${m.reason}`, c.dim(`    ${forTerminal(truncate(m.text, Math.max(40, opts.width - 6)))}`));
+    for (const m of r.lines.examples) out.push(`  ${forTerminal(m.source)}  ${m.reason}`, c.dim(`    ${forTerminal(truncate(m.text, Math.max(40, width - 6)))}`));
     out.push('');
   }
   return out.join('\n');

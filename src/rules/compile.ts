@@ -5,6 +5,7 @@ import type { LogEvent } from '../parse/event';
 import type { AuthFailureEvent } from '../parse/errorlog';
 import type { Dimension } from '../aggregate/keys';
 import { METRICS, type Kind, type Metric, type Rule, type Severity } from './schema';
+import { figure } from '../present/numbers';
 
 export function durationMs(s: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(s);
@@ -187,13 +188,6 @@ export function holds(c: Condition, v: number): boolean {
   }
 }
 
-const PERCENT_METRICS = new Set(['ratio', 'baseline_ratio', 'previously_ok_share', 'increase']);
-
-function formatNumber(name: string, v: number): string {
-  if (PERCENT_METRICS.has(name)) return `${Math.round(v * 100)} %`;
-  if (Number.isInteger(v)) return v.toLocaleString('en-US');
-  return v >= 10 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1);
-}
 
 /** Fills {name} placeholders with values; a value is text, never evaluated. */
 export function renderTemplate(text: string, values: Record<string, string | number>): string {
@@ -201,6 +195,6 @@ export function renderTemplate(text: string, values: Record<string, string | num
     // Own fields only: "{constructor}" is not a way into the object's prototype.
     const v = Object.hasOwn(values, name) ? values[name] : undefined;
     if (v === undefined) return whole;
-    return typeof v === 'number' ? formatNumber(name, v) : v;
+    return typeof v === 'number' ? figure(name, v) : v;
   });
 }

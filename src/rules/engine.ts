@@ -149,6 +149,8 @@ export class Engine {
     rules: CompiledRule[],
     private readonly opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
     private readonly onTransition?: (t: AlertTransition) => void,
+    /** Each 401 once settled: answered (a challenge or token refresh) or failed. The report's top lists mark answered ones. */
+    private readonly onSettled?: (e: LogEvent, answered: boolean) => void,
   ) {
     this.runtimes = rules.map((rule) => ({
       rule,
@@ -264,6 +266,7 @@ export class Engine {
   private readonly release = (e: LogEvent, answered: boolean): void => {
     if (answered) this.stats.answered401++;
     else this.stats.failed401++;
+    this.onSettled?.(e, answered);
     // A 401 released after its own bucket closed (out-of-order input within the lateness) counts in the bucket closing now.
     const bucket = Math.max(Math.floor(e.time / this.opts.bucketMs), this.closing);
     this.dispatch(e, bucket, answered);

@@ -38,7 +38,7 @@ describe('snapshots of a small fixed log', () => {
 
   test('--tz shows times in the zone; a zone that does not exist is a usage error', () => {
     const r = run(['report', SMALL, '--tz', 'America/New_York']);
-    expect(r.stdout).toContain('2026-11-20 04:06:00 EST → 2026-11-20 04:08:24 EST · rule brute-force');
+    expect(r.stdout).toContain('2026-11-20 04:06:00 EST → 2026-11-20 04:08:24 EST (2 min 24 s) · resolved · rule brute-force');
     const bad = run(['report', SMALL, '--tz', 'Mars/Olympus']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^authwatch: --tz: an IANA time zone/);

@@ -55,7 +55,7 @@ describe('rule files', () => {
   });
 
   test('templates insert values and never execute them', () => {
-    expect(renderTemplate('{count} on {top_path}, {ratio}', { count: 1204, top_path: '${process.exit(1)}{count}', ratio: 0.953 })).toBe('1,204 on ${process.exit(1)}{count}, 95 %');
+    expect(renderTemplate('{count} on {top_path}, {ratio}', { count: 1204, top_path: '${process.exit(1)}{count}', ratio: 0.953 })).toBe('1,204 on ${process.exit(1)}{count}, 95.3%');
   });
 });
 

@@ -15,8 +15,8 @@ const MIN = 60_000;
 const HOUR = 3_600_000;
 
 /**
- * Kinds in the order cases cycle through them: every incident and benign kind twice, clean traffic
- * six times, so that a run of N cases holds about N/32 cases of each kind and 3/16 of clean traffic.
+ * Kinds in the order cases cycle through them (34 long): every incident and benign kind twice, clean
+ * traffic six times, so that 340 cases hold 20 of each kind and 60 of clean traffic.
  */
 export const CYCLE: readonly CaseKind[] = [
   ...ATTACK_KINDS, ...MISCONFIGURATION_KINDS, ...BENIGN_KINDS, 'clean', 'clean', 'clean',

@@ -170,7 +170,8 @@ const subnetBruteForce: Scenario = {
         const sharedUa = ir.pick(ATTACK_TOOLS);
         // Rotation: each address works a slice of the window, or all of them at once.
         const rotating = ir.chance(0.5);
-        const perIp = Math.max(3, Math.round(ir.logUniform(3, 40)));
+        // Floor: at least 40 tries in all (four addresses trying three passwords each is noise).
+        const perIp = Math.max(3, Math.ceil(40 / ips.length), Math.round(ir.logUniform(3, 40)));
         const clients = new Set<string>();
         const users = new Set<string>();
         let total = 0;
@@ -362,15 +363,18 @@ const brokenDeploy: Scenario = {
       preMin: r.logUniform(15, 120), durMin: r.logUniform(5, 90), postMin: untilEnd ? 0 : r.logUniform(5, 30),
       prepare(site, pr, w) {
         area = surface === 'basic' ? pr.pick(site.basic) : null;
-        // Floor: a break is only seen where there is traffic: >= 40 expected requests in the window from several clients.
-        const minutes = (w.end - w.start) / MIN;
-        const have = surfaceRate(site, surface, area) * minutes * 60 * share;
-        const factor = have >= 40 ? 1 : 40 / Math.max(have, 1e-6);
+        // Floor: a break is only seen where there is traffic: >= 80 expected failing requests in the
+        // window (30 sign-ins, each retried) from at least 8 API clients or 6 sessions of people; a path
+        // nobody calls breaks unseen.
+        const seconds = (w.end - w.start) / 1000;
+        const have = surfaceRate(site, surface, area) * seconds * share;
+        const want = surface === 'login' ? 30 : 80;
+        const factor = have >= want ? 1 : want / Math.max(have, 1e-6);
         if (surface === 'api') {
           for (const c of site.apiClients) c.rate *= factor;
           while (site.apiClients.length < 8) site.apiClients.push({ ...(site.apiClients[0] as ApiClient), ip: publicIp(pr, 0.4) });
-        } else if (surface === 'basic' && area) area.rate = Math.max(area.rate * factor, 40 / (minutes * 60));
-        else site.loginShare = Math.min(0.05, site.loginShare * factor);
+        } else if (surface === 'basic' && area) area.rate = Math.max(area.rate * factor, (6 * 12) / seconds);
+        else site.loginShare = Math.min(0.2, site.loginShare * factor);
       },
       inject(site, log, ir, w) {
         const api = site.api;

@@ -21,7 +21,7 @@ import { brief, summarize, type CaseResult, type Summary } from './score';
 import type { GenerateRequest, GeneratedMeta } from './worker';
 
 export const DEFAULT_SEED = 17;
-export const DEFAULT_CASES = 320;
+export const DEFAULT_CASES = 340;
 
 const KINDS = [...new Set(CYCLE)] as [string, ...string[]];
 

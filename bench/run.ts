@@ -94,6 +94,8 @@ function median(xs: number[]): number {
 
 interface EndToEnd {
   dataset: string;
+  /** user + system CPU seconds of the child (median): steadier than wall time on a shared VM. */
+  cpuSeconds: number;
   lines: number;
   bytes: number;
   seconds: number;
@@ -117,6 +119,7 @@ function firstLine(file: string): Buffer {
 
 interface ReportRun {
   seconds: number;
+  cpuSeconds: number;
   rssMB: number | null;
   lines: number;
   incidents: number;
@@ -124,22 +127,80 @@ interface ReportRun {
 
 /** One `authwatch report` child process. */
 function reportRun(name: string, file: string, format: string): ReportRun {
-  const haveTime = existsSync('/usr/bin/time');
   const out = path.join(CACHE, `${name}.report.json`);
   const args = [CLI, 'report', file, '--format', format, '--output', 'json', '-o', out];
-  const start = process.hrtime.bigint();
-  const r = haveTime ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const r = timed(process.execPath, args);
   if (r.status !== 0) throw new Error(`${name}: authwatch exited ${r.status}: ${r.stderr}`);
   const report = JSON.parse(readFileSync(out, 'utf8')) as { lines: { total: number }; incidents: unknown[] };
-  return { seconds, rssMB: haveTime ? Number(r.stderr.trim().split('\n').pop()) / 1024 : null, lines: report.lines.total, incidents: report.incidents.length };
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, rssMB: r.rssMB, lines: report.lines.total, incidents: report.incidents.length };
+}
+
+interface Timed {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+  cpuSeconds: number;
+  rssMB: number | null;
+}
+
+/** A child process with its wall time, CPU time (user + system) and peak RSS (from /usr/bin/time when present). */
+function timed(command: string, args: string[]): Timed {
+  const haveTime = existsSync('/usr/bin/time');
+  const start = process.hrtime.bigint();
+  const r = haveTime
+    ? spawnSync('/usr/bin/time', ['-f', 'AWBENCH %U %S %M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 })
+    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const mark = haveTime ? /AWBENCH (\S+) (\S+) (\d+)\s*$/.exec(r.stderr) : null;
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr: mark ? r.stderr.slice(0, mark.index) : r.stderr,
+    seconds,
+    cpuSeconds: mark ? Number(mark[1]) + Number(mark[2]) : seconds,
+    rssMB: mark ? Number(mark[3]) / 1024 : null,
+  };
+}
+
+/**
+ * Peers on the same file in the same round: GoAccess (a C log analyzer, `--log-format=COMBINED`, JSON
+ * out) and `grep -c ' 401 '` (the floor: reading the bytes and finding a pattern, nothing understood).
+ * GoAccess comes from Debian's package (installed here when missing and we are root).
+ */
+function ensureGoAccess(): string | null {
+  const bin = '/usr/bin/goaccess';
+  if (existsSync(bin)) return bin;
+  if (process.getuid?.() === 0) {
+    process.stderr.write('installing Debian\'s goaccess for the peer comparison…\n');
+    spawnSync('apt-get', ['install', '-y', '-qq', 'goaccess'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  return existsSync(bin) ? bin : null;
+}
+
+interface PeerRun {
+  seconds: number;
+  cpuSeconds: number;
+}
+
+function goaccessRun(bin: string, file: string): PeerRun {
+  const out = path.join(CACHE, 'goaccess.json');
+  const r = timed(bin, [file, '--log-format=COMBINED', '--no-progress', '-o', out]);
+  if (r.status !== 0) throw new Error(`goaccess exited ${r.status}: ${r.stderr.slice(-500)}`);
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds };
+}
+
+function grepRun(file: string): PeerRun & { count: number } {
+  const r = timed('grep', ['-c', ' 401 ', file]);
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, count: Number(r.stdout.trim()) };
 }
 
 function endToEnd(name: string, file: string, runs: ReportRun[]): EndToEnd {
   const seconds = median(runs.map((r) => r.seconds));
+  const cpuSeconds = median(runs.map((r) => r.cpuSeconds));
   const rss = runs.flatMap((r) => (r.rssMB === null ? [] : [r.rssMB]));
   const { lines, incidents } = runs[runs.length - 1] as ReportRun;
-  return { dataset: name, lines, bytes: statSync(file).size, seconds: round3(seconds), linesPerSecond: Math.round(lines / seconds), peakRssMB: rss.length ? Math.round(Math.max(...rss)) : null, incidents };
+  return { dataset: name, cpuSeconds: round3(cpuSeconds), lines, bytes: statSync(file).size, seconds: round3(seconds), linesPerSecond: Math.round(lines / seconds), peakRssMB: rss.length ? Math.round(Math.max(...rss)) : null, incidents };
 }
 
 /** Per stage, in process, on the combined dataset: where a regression points. */
@@ -222,7 +283,13 @@ async function main(): Promise<void> {
   const batchStartups: number[] = [];
   const followStartups: number[] = [];
   let combinedLines = 0;
+  const goaccess = ensureGoAccess();
+  const goaccessRuns: PeerRun[] = [];
+  const grepRuns: PeerRun[] = [];
   for (let round = 1; round <= RUNS; round++) {
+    process.stderr.write(`round ${round}/${RUNS}: peers on the combined file…\n`);
+    if (goaccess) goaccessRuns.push(goaccessRun(goaccess, files.combined!.file));
+    grepRuns.push(grepRun(files.combined!.file));
     for (const [name, { file, format }] of Object.entries(files)) {
       process.stderr.write(`round ${round}/${RUNS}: ${name}…\n`);
       const r = reportRun(name, file, format);
@@ -236,6 +303,13 @@ async function main(): Promise<void> {
   }
   const e2e = Object.entries(files).map(([name, { file }]) => endToEnd(name, file, runs.get(name) ?? []));
   const combined = e2e.find((r) => r.dataset === 'combined') as EndToEnd;
+  const peer = (name: string, rs: PeerRun[]) => {
+    if (rs.length === 0) return null;
+    const seconds = median(rs.map((r) => r.seconds));
+    const cpuSeconds = median(rs.map((r) => r.cpuSeconds));
+    return { peer: name, seconds: round3(seconds), cpuSeconds: round3(cpuSeconds), linesPerSecond: Math.round(combined.lines / seconds), authwatchSpeedup: round3(seconds / combined.seconds), authwatchCpuSpeedup: round3(cpuSeconds / combined.cpuSeconds) };
+  };
+  const peers = [peer('goaccess --log-format=COMBINED -o out.json', goaccessRuns), peer("grep -c ' 401 ' (floor)", grepRuns)].filter((p) => p !== null);
   const followSeconds = median(follows);
   const followed = { seconds: round3(followSeconds), linesPerSecond: Math.round(combined.lines / followSeconds) };
   const batchStartup = round3(median(batchStartups));
@@ -245,13 +319,15 @@ async function main(): Promise<void> {
   process.stderr.write('running stages…\n');
   const perStage = await stages(files.combined!.file);
   console.log('\nEnd to end: authwatch report FILE --output json (median of 3 runs)');
-  console.table(e2e.map((r) => ({ dataset: r.dataset, lines: r.lines, 'MB on disk': Math.round(r.bytes / 1e6), seconds: r.seconds, 'lines/s': r.linesPerSecond.toLocaleString('en-US'), 'peak RSS MB': r.peakRssMB, incidents: r.incidents })));
+  console.table(e2e.map((r) => ({ dataset: r.dataset, lines: r.lines, 'MB on disk': Math.round(r.bytes / 1e6), seconds: r.seconds, 'CPU s': r.cpuSeconds, 'lines/s': r.linesPerSecond.toLocaleString('en-US'), 'peak RSS MB': r.peakRssMB, incidents: r.incidents })));
+  console.log('Peers on the combined file, same rounds (speedup: their time / authwatch\'s; > 1 means authwatch is faster)');
+  console.table(peers.map((p) => ({ peer: p.peer, seconds: p.seconds, 'CPU s': p.cpuSeconds, 'lines/s': p.linesPerSecond.toLocaleString('en-US'), 'authwatch speedup (wall)': p.authwatchSpeedup, '(CPU)': p.authwatchCpuSpeedup })));
   console.log(`Daemon follow path (watch --from-start), combined: ${followed.seconds} s, ${followed.linesPerSecond.toLocaleString('en-US')} lines/s (batch: ${combined.linesPerSecond.toLocaleString('en-US')})`);
   console.log(`  per line, start-up taken off: follow ${followPerLine.followMicrosPerLine} µs (start-up ${followStartup} s), batch ${followPerLine.batchMicrosPerLine} µs (start-up ${batchStartup} s)`);
   console.log('Per stage, in process, combined dataset');
   console.table(perStage.map((s) => ({ stage: s.stage, seconds: s.seconds, 'lines/s': s.linesPerSecond.toLocaleString('en-US') })));
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
-  writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, endToEnd: e2e, follow: { dataset: 'combined', ...followed, ...followPerLine }, stages: perStage }, null, 2) + '\n');
+  writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, endToEnd: e2e, peers, follow: { dataset: 'combined', ...followed, ...followPerLine }, stages: perStage }, null, 2) + '\n');
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; written to bench/results.json`);
 }
 

@@ -13,7 +13,7 @@ import { renderSummary, renderText } from '../report/text';
 import { renderHtml } from '../report/html';
 import { renderMarkdown } from '../report/markdown';
 import { ProgressMeter } from './progress';
-import { forTerminal } from '../report/sanitize';
+import { linesForTerminal, printableJson } from '../report/sanitize';
 import { plural } from '../present/numbers';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -61,13 +61,14 @@ function maxLineOption(): Option {
   return new Option('--max-line-bytes <n>', 'longer lines are counted as malformed and skipped').default('65536');
 }
 
+/** Messages may quote log bytes (a first line that no format reads): their controls are shown as escapes. */
 function say(msg: string): void {
-  process.stderr.write(`authwatch: ${msg}\n`);
+  process.stderr.write(`authwatch: ${linesForTerminal(msg)}\n`);
 }
 
 /** One line per input that is skipped or cut short; the reason already names the file. */
 function sayProblem(_path: string, status: 'skipped' | 'partial', reason: string): void {
-  say(`${status === 'skipped' ? 'skipped' : 'read in part'}: ${forTerminal(reason)}`);
+  say(`${status === 'skipped' ? 'skipped' : 'read in part'}: ${reason}`);
 }
 
 async function writeOutput(text: string, out: string | undefined): Promise<void> {
@@ -107,15 +108,15 @@ export function buildProgram(): Command {
         const stats = await readInput(file, { format: opts.format, maxLineBytes: opts.maxLineBytes }, {
           event: (e) => {
             const { file: f, line, raw: _raw, ...rest } = e;
-            buffered += JSON.stringify({ ...rest, time: new Date(e.time).toISOString(), source: sourceOf({ file: f, line }) }) + '\n';
+            buffered += printableJson({ ...rest, time: new Date(e.time).toISOString(), source: sourceOf({ file: f, line }) }) + '\n';
             if (buffered.length > 1 << 16) pending.push(flush());
           },
           authFailure: (a) => {
             const { file: f, line, raw: _raw, ...rest } = a;
-            buffered += JSON.stringify({ ...rest, time: new Date(a.time).toISOString(), source: sourceOf({ file: f, line }) }) + '\n';
+            buffered += printableJson({ ...rest, time: new Date(a.time).toISOString(), source: sourceOf({ file: f, line }) }) + '\n';
           },
-          malformed: (m) => say(`${forTerminal(m.file)}:${m.line}: malformed: ${m.reason}`),
-          format: (path, format, detected) => detected && say(`${forTerminal(path)}: detected format ${format}`),
+          malformed: (m) => say(`${m.file}:${m.line}: malformed: ${m.reason}`),
+          format: (path, format, detected) => detected && say(`${path}: detected format ${format}`),
           problem: sayProblem,
         });
         read.push(stats);
@@ -159,7 +160,7 @@ export function buildProgram(): Command {
         onFormat: (path, format, detected) => {
           if (!detected) return;
           progress.clear();
-          say(`${forTerminal(path)}: detected format ${format}`);
+          say(`${path}: detected format ${format}`);
         },
         onProblem: (path, status, reason) => {
           progress.clear();
@@ -169,7 +170,7 @@ export function buildProgram(): Command {
       });
       progress.clear();
       let text: string;
-      if (opts.output === 'json') text = JSON.stringify(report, null, 2) + '\n';
+      if (opts.output === 'json') text = printableJson(report, 2) + '\n';
       else if (opts.output === 'html') text = renderHtml(report, { timeZone: opts.tz });
       else if (opts.output === 'md') text = renderMarkdown(report, { timeZone: opts.tz });
       else {
@@ -182,6 +183,11 @@ export function buildProgram(): Command {
       if (late > 0) {
         const lateness = DEFAULT_ENGINE_OPTIONS.allowedLatenessMs / 1000;
         say(`${plural(late, 'event')} arrived more than ${lateness} s behind newer ones and ${late === 1 ? 'was' : 'were'} counted as late, not analysed (inputs overlapping in time?)`);
+      }
+      const outliers = report.analysis?.timeOutliers;
+      if (outliers && outliers.count > 0) {
+        const first = outliers.examples[0];
+        say(`${plural(outliers.count, 'event')} dated far from the events around ${outliers.count === 1 ? 'it was' : 'them were'} set aside, not analysed${first ? ` (first: ${first.source}, dated ${first.time})` : ''}`);
       }
     });
 

@@ -115,6 +115,7 @@ export const ConfigSchema = z.strictObject({
   poll_interval: DurationSchema.optional().describe('how often files are checked (default 250ms; inotify wakes it sooner)'),
   checkpoint_interval: DurationSchema.optional().describe('default 2s'),
   allowed_lateness: DurationSchema.optional().describe('how far behind the newest event a line may arrive and still count (default 60s)'),
+  max_future: DurationSchema.optional().describe('events dated further ahead of this machine\'s clock are counted and set aside, never analysed (default: allowed_lateness, so that no event on time is made late)'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -16,6 +16,7 @@ export class DaemonMetrics {
   readonly linesMalformed = this.inputCounter('authwatch_lines_malformed_total', 'Lines that did not parse, per input file', (c) => c.malformed);
   readonly authFailures = this.inputCounter('authwatch_auth_failures_total', 'Error-log authentication failures, per input file', (c) => c.authFailures);
   readonly eventsLate = new Gauge({ name: 'authwatch_events_late', help: 'Events older than the watermark since start (counted, not analysed)', registers: [this.registry] });
+  readonly eventsFuture = new Counter({ name: 'authwatch_events_future_total', help: 'Events dated more than max_future ahead of the clock: set aside, not analysed (a wrong clock on the server, or a forged line)', registers: [this.registry] });
   readonly alertsFiring = new Gauge({ name: 'authwatch_alerts_firing', help: 'Alerts currently firing', registers: [this.registry] });
   readonly lagBytes = new Gauge({ name: 'authwatch_input_lag_bytes', help: 'Bytes behind the end of each followed file', labelNames: ['input'], registers: [this.registry] });
   readonly limitHits = new Counter({ name: 'authwatch_limit_hits_total', help: 'Times a resource bound was hit (max_files, outbox_max; long lines are in lines_malformed, evictions in key_evictions)', labelNames: ['limit'], registers: [this.registry] });

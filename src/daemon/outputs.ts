@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import type { OutputConfig } from '../config/schema';
 import type { Incident } from '../rules/incident';
 import { durationMs } from '../rules/compile';
+import { printableJson } from '../report/sanitize';
 
 /** The stable alert object: a report incident plus its lifecycle status. */
 export type Alert = Incident & { status: 'firing' | 'resolved' };
@@ -16,13 +17,13 @@ export function makeOutput(c: OutputConfig, onError: (msg: string) => void): Out
     case 'stdout':
       return {
         send: async (a) => {
-          process.stdout.write(JSON.stringify(a) + '\n');
+          process.stdout.write(printableJson(a) + '\n');
         },
       };
     case 'jsonl':
       return {
         send: async (a) => {
-          await fs.appendFile(c.path, JSON.stringify(a) + '\n', { mode: 0o600 });
+          await fs.appendFile(c.path, printableJson(a) + '\n', { mode: 0o600 });
         },
       };
     case 'webhook': {

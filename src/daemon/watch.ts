@@ -26,11 +26,21 @@ import { isParseFailure, type LogEvent } from '../parse/event';
 import { parseErrorLogLine } from '../parse/errorlog';
 import { StateStore, type State, type InputCounters } from './state';
 import { DaemonMetrics } from './metrics';
+import { jsonForTerminal } from '../report/sanitize';
 import { makeOutput, type Alert, type Output } from './outputs';
 import { EmailNotifier } from '../notify/email';
 import { createSmtpSender, type SmtpSender } from '../notify/smtp';
 
 const DEFAULT_MAX_FILES = 512;
+
+/**
+ * Structured JSON lines on stderr. Log lines quote log bytes (malformed lines, syslog host names,
+ * file names): what JSON.stringify leaves raw (C1 and bidi controls) is escaped like any JSON output.
+ */
+function daemonLogger(): Logger {
+  const stderr = pino.destination({ fd: 2, sync: true });
+  return pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, { write: (line: string) => stderr.write(jsonForTerminal(line)) });
+}
 /** Files and streams over limits.max_files are named in the log this many times at most. */
 const SKIPPED_SAID_MAX = 100;
 
@@ -62,7 +72,7 @@ function configCidrs(field: string, cidrs: string[] | undefined): (ip: string) =
 }
 
 export class WatchDaemon {
-  private log: Logger = pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd: 2, sync: true }));
+  private log: Logger = daemonLogger();
   private config!: Config;
   private rules!: RuleSet;
   private engine!: Engine;
@@ -79,6 +89,9 @@ export class WatchDaemon {
   private isIgnoredIp: (ip: string) => boolean = () => false;
   private isIgnoredAgent: (ua: string) => boolean = () => false;
   private isTrustedProxy: (ip: string) => boolean = () => false;
+  /** Events dated further ahead of the wall clock are set aside (see onFuture). */
+  private maxFutureMs = DEFAULT_ENGINE_OPTIONS.allowedLatenessMs;
+  private futureSaid = 0;
   private readonly firing = new Map<string, Incident>();
   private pendingAlerts: Alert[] = [];
   private dirty = false;
@@ -139,12 +152,15 @@ export class WatchDaemon {
     const isTrustedProxy = configCidrs('trusted_proxies', config.trusted_proxies);
     this.config = config;
     this.rules = rules;
+    const allowedLatenessMs = config.allowed_lateness === undefined ? DEFAULT_ENGINE_OPTIONS.allowedLatenessMs : durationMs(config.allowed_lateness);
+    // By default as far ahead as the lateness: the watermark then never passes the clock, so no event on time is late.
+    this.maxFutureMs = config.max_future === undefined ? allowedLatenessMs : durationMs(config.max_future);
     this.engine = new Engine(
       rules.rules,
       {
         ...DEFAULT_ENGINE_OPTIONS,
         capacity: config.limits?.key_capacity ?? DEFAULT_ENGINE_OPTIONS.capacity,
-        allowedLatenessMs: config.allowed_lateness === undefined ? DEFAULT_ENGINE_OPTIONS.allowedLatenessMs : durationMs(config.allowed_lateness),
+        allowedLatenessMs,
       },
       (t) => this.onTransition(t),
     );
@@ -336,6 +352,7 @@ export class WatchDaemon {
         if (r.kind === 'auth_failure') {
           st.counters.authFailures++;
           if (origin !== undefined) r.host = origin;
+          if (this.isFuture(file, lineNo, r.time)) return;
           if (!this.isIgnoredIp(r.ip)) this.engine.addAuthFailure(r);
         }
       } else this.malformed(file, st, lineNo, r.reason);
@@ -347,7 +364,24 @@ export class WatchDaemon {
     if (origin !== undefined) r.host = origin;
     this.trustProxy(r);
     if (this.isIgnoredIp(r.ip) || (r.userAgent !== '' && this.isIgnoredAgent(r.userAgent))) return;
+    if (this.isFuture(file, lineNo, r.time)) return;
     this.engine.add(r);
+  }
+
+  /**
+   * An event dated more than max_future ahead of this machine's clock is counted and set aside: let
+   * in, it would move the watermark there and make every event on time late (one line dated 9999
+   * would silence the rules for good). Said for the first few, then every thousandth.
+   */
+  private isFuture(file: string, lineNo: number, time: number): boolean {
+    const now = Date.now();
+    if (time <= now + this.maxFutureMs) return false;
+    this.metrics.eventsFuture.inc();
+    this.futureSaid++;
+    if (this.futureSaid <= 20 || this.futureSaid % 1000 === 0) {
+      this.log.warn({ input: file, line: lineNo, eventTime: Number.isFinite(time) && Math.abs(time) <= 8.64e15 ? new Date(time).toISOString() : String(time), aheadSeconds: Math.round((time - now) / 1000), maxFutureSeconds: this.maxFutureMs / 1000, setAsideSoFar: this.futureSaid }, 'event dated ahead of the clock: set aside (is the server clock right?)');
+    }
+    return true;
   }
 
   /** Error logs have no zone: a daemon runs beside its web server, so they are in this machine's local time. */

@@ -13,6 +13,7 @@ import { isIP } from 'node:net';
 import { normalizeIp, splitRequest } from './fields';
 import { latin1ToText } from './text';
 import { detachedIfLong } from './event';
+import { utcMs } from './time';
 
 export const AUTH_REASONS = [
   'user_not_found', 'password_mismatch', 'password_file_unreadable', 'denied_by_rule', 'limit_req',
@@ -101,7 +102,7 @@ function apacheClassify(msg: string): Classified | null {
 const APACHE_AUTH_MODULE = /^\[(?:auth_basic|auth_digest|authn_[a-z_]+|authz_[a-z_]+|auth_form|authnz_[a-z_]+):error\]/;
 
 function clock(y: number, mo: number, d: number, h: number, mi: number, s: number, offsetMinutes: number): number {
-  return Date.UTC(y, mo, d, h, mi, s) - offsetMinutes * 60_000;
+  return utcMs(y, mo, d, h, mi, s) - offsetMinutes * 60_000;
 }
 
 /** `, client: 1.2.3.4, server: ` — the last such structural field (a user name may contain a forged one). */

@@ -31,6 +31,18 @@ function zoneMinutes(s: string, i: number): number {
   return sign === '-' ? -m : m;
 }
 
+/** Days in 400 Gregorian years: the calendar repeats exactly after them. */
+const MS_PER_400_YEARS = 146_097 * 86_400_000;
+
+/**
+ * Date.UTC for any four-digit year. Date.UTC reads years 0–99 as 1900–1999, so a line dated year
+ * 0000 would land in 1900; the year is shifted by 400 (same weekdays and leap days) and back.
+ */
+export function utcMs(year: number, monthIndex: number, day: number, hh: number, mi: number, ss: number): number {
+  if (year >= 0 && year < 100) return Date.UTC(year + 400, monthIndex, day, hh, mi, ss) - MS_PER_400_YEARS;
+  return Date.UTC(year, monthIndex, day, hh, mi, ss);
+}
+
 let lastClf = '';
 let lastClfValue = NaN;
 
@@ -47,7 +59,7 @@ export function parseClfTime(s: string): number {
     const ss = d2(s, 18);
     const zone = zoneMinutes(s, 21);
     if (month !== undefined && day >= 1 && day <= 31 && hh <= 23 && mi <= 59 && ss <= 60 && !Number.isNaN(zone)) {
-      v = Date.UTC(year, month, day, hh, mi, ss) - zone * 60000;
+      v = utcMs(year, month, day, hh, mi, ss) - zone * 60000;
     }
   }
   lastClf = s;
@@ -83,7 +95,7 @@ export function parseIsoTime(s: string): number {
     }
     const zone = zoneMinutes(s, i);
     if (month >= 1 && month <= 12 && day >= 1 && day <= 31 && hh <= 23 && mi <= 59 && ss <= 60 && !Number.isNaN(zone)) {
-      return Date.UTC(year, month - 1, day, hh, mi, ss) + Math.floor(ms) - zone * 60000;
+      return utcMs(year, month - 1, day, hh, mi, ss) + Math.floor(ms) - zone * 60000;
     }
   }
   return NaN;

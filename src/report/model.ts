@@ -40,7 +40,16 @@ export interface ReportModel {
   incidents: Incident[];
   /** Incidents silenced because a firing source alert explains them (inhibition). */
   inhibited: InhibitedSummary[];
-  analysis: (EngineStats & { rules: string[]; approximate: boolean; authFailuresDropped: number; errorLogUtcOffsetMinutes: number }) | null;
+  analysis:
+    | (EngineStats & {
+        rules: string[];
+        approximate: boolean;
+        authFailuresDropped: number;
+        errorLogUtcOffsetMinutes: number;
+        /** Events dated far from the events around them, set aside before the model and the rules (see TimeOutlierFilter). */
+        timeOutliers: { count: number; examples: Array<{ source: string; time: string }> };
+      })
+    | null;
   /** Error logs read alongside: authentication failures by the reason the server gave. */
   errorLog: { authFailures: number; byReason: Record<string, number>; passwordFiles: string[] };
   generatedAt: string;
@@ -200,7 +209,9 @@ export class ReportBuilder {
   private timeline(): { step: number; points: TimelinePoint[] } {
     if (this.parsed === 0) return { step: 60, points: [] };
     const spanMinutes = Math.floor(this.to / 60000) - Math.floor(this.from / 60000) + 1;
-    const step = TIMELINE_STEPS_S.find((s) => (spanMinutes * 60) / s <= this.options.maxTimelinePoints) ?? (TIMELINE_STEPS_S[TIMELINE_STEPS_S.length - 1] as number);
+    // Past the largest step, whole weeks: the number of points stays bounded whatever the span.
+    const week = TIMELINE_STEPS_S[TIMELINE_STEPS_S.length - 1] as number;
+    const step = TIMELINE_STEPS_S.find((s) => (spanMinutes * 60) / s <= this.options.maxTimelinePoints) ?? week * Math.ceil((spanMinutes * 60) / this.options.maxTimelinePoints / week);
     const stepMs = step * 1000;
     const start = Math.floor(this.from / stepMs) * stepMs;
     const n = Math.floor((this.to - start) / stepMs) + 1;

@@ -8,6 +8,13 @@ import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../rules/eng
 import { applyInhibition } from '../rules/inhibit';
 import { incidentOrder } from '../present/incident';
 import type { RuleSet } from '../rules/load';
+import { DAY_MS, TimeOutlierFilter } from '../pipeline/time-outliers';
+import { sourceOf, type LogEvent } from '../parse/event';
+
+/** Events looked at after each one to judge whether its time is an outlier (see TimeOutlierFilter). */
+const OUTLIER_LOOKAHEAD = 64;
+/** Time outliers quoted in the report (all are counted). */
+const OUTLIER_EXAMPLES = 5;
 
 export interface RunReportOptions {
   format: string;
@@ -38,7 +45,15 @@ export const MAX_BUFFERED_AUTH_FAILURES = 2_000_000;
  */
 export async function runReport(files: string[], opts: RunReportOptions): Promise<ReportModel> {
   const builder = new ReportBuilder({ ...DEFAULT_REPORT_OPTIONS, ...opts.report });
-  const engine = new Engine(opts.rules.rules, { ...DEFAULT_ENGINE_OPTIONS, ...opts.engine }, undefined, (e, answered) => builder.settled(e, answered));
+  const engineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...opts.engine };
+  const engine = new Engine(opts.rules.rules, engineOptions, undefined, (e, answered) => builder.settled(e, answered));
+  // A line dated far from its neighbours is set aside before the report model and the rules see it.
+  const outliers = { count: 0, examples: [] as Array<{ source: string; time: string }> };
+  const timeFilter = <T extends { time: number; file: string; line: number }>(pass: (e: T) => void) =>
+    new TimeOutlierFilter<T>({ lookahead: OUTLIER_LOOKAHEAD, aheadMs: engineOptions.allowedLatenessMs, behindMs: DAY_MS }, pass, (e) => {
+      outliers.count++;
+      if (outliers.examples.length < OUTLIER_EXAMPLES) outliers.examples.push({ source: sourceOf(e), time: Number.isFinite(e.time) && Math.abs(e.time) <= 8.64e15 ? new Date(e.time).toISOString() : String(e.time) });
+    });
   const since = opts.since ?? -Infinity;
   const until = opts.until ?? Infinity;
   const inRange = (t: number) => t >= since && t < until;
@@ -57,12 +72,23 @@ export async function runReport(files: string[], opts: RunReportOptions): Promis
   const failures: AuthFailureEvent[] = [];
   let dropped = 0;
   const buffer = (a: AuthFailureEvent) => {
-    if (!inRange(a.time)) return;
     if (failures.length < MAX_BUFFERED_AUTH_FAILURES) failures.push(a);
     else dropped++;
   };
   const order = files.map((f, i) => ({ f, i, p: peeks[i] as Peek }));
-  for (const { f } of order.filter((x) => x.p.kind === 'error')) stats.set(f, await read(f, { event: () => undefined, authFailure: buffer }));
+  for (const { f } of order.filter((x) => x.p.kind === 'error')) {
+    const filter = timeFilter(buffer);
+    stats.set(
+      f,
+      await read(f, {
+        event: () => undefined,
+        authFailure: (a) => {
+          if (inRange(a.time)) filter.push(a);
+        },
+      }),
+    );
+    filter.end();
+  }
   failures.sort((a, b) => a.time - b.time);
   let next = 0;
   const feedUntil = (t: number) => {
@@ -73,25 +99,32 @@ export async function runReport(files: string[], opts: RunReportOptions): Promis
     }
   };
   const accessInputs = order.filter((x) => x.p.kind !== 'error').sort((a, b) => (a.p.firstTime ?? Infinity) - (b.p.firstTime ?? Infinity) || a.i - b.i);
+  // One filter over all access inputs: the engine sees them as one stream.
+  const accessFilter = timeFilter<LogEvent>((e) => {
+    feedUntil(e.time);
+    builder.add(e);
+    engine.add(e);
+  });
+  // stdin can turn out to be an error log: its failures go straight in.
+  const directFailures = timeFilter<AuthFailureEvent>((a) => {
+    builder.addAuthFailure(a);
+    engine.addAuthFailure(a);
+  });
   for (const { f } of accessInputs) {
     stats.set(
       f,
       await read(f, {
         event: (e) => {
-          if (!inRange(e.time)) return;
-          feedUntil(e.time);
-          builder.add(e);
-          engine.add(e);
+          if (inRange(e.time)) accessFilter.push(e);
         },
-        // stdin can turn out to be an error log: its failures go straight in.
         authFailure: (a) => {
-          if (!inRange(a.time)) return;
-          builder.addAuthFailure(a);
-          engine.addAuthFailure(a);
+          if (inRange(a.time)) directFailures.push(a);
         },
       }),
     );
   }
+  accessFilter.end();
+  directFailures.end();
   assertSomethingRead([...stats.values()]);
   feedUntil(Infinity);
   const found = engine.finish();
@@ -100,6 +133,6 @@ export async function runReport(files: string[], opts: RunReportOptions): Promis
   const report = builder.finish(files.map((f) => stats.get(f) as SourceStats));
   report.incidents = kept;
   report.inhibited = inhibited.map((x) => ({ rule: x.incident.rule, group: x.incident.group, start: x.incident.start, end: x.incident.end, by: x.by, reason: x.reason ?? null }));
-  report.analysis = { ...engine.stats, authFailuresDropped: dropped, errorLogUtcOffsetMinutes: offset, rules: opts.rules.rules.map((r) => r.id), approximate: kept.some((i) => i.approximate) };
+  report.analysis = { ...engine.stats, timeOutliers: outliers, authFailuresDropped: dropped, errorLogUtcOffsetMinutes: offset, rules: opts.rules.rules.map((r) => r.id), approximate: kept.some((i) => i.approximate) };
   return report;
 }

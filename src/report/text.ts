@@ -149,7 +149,7 @@ export function renderText(r: ReportModel, o: TextOptions): string {
   }
   if (r.lines.malformed > 0) {
     out.push(c.yellow(c.bold(`Malformed lines: ${int(r.lines.malformed)}`)) + c.dim(` (showing ${r.lines.examples.length})`));
-    for (const m of r.lines.examples) out.push(`  ${forTerminal(m.source)}  ${m.reason}`, c.dim(`    ${forTerminal(truncate(m.text, Math.max(40, width - 6)))}`));
+    for (const m of r.lines.examples) out.push(`  ${forTerminal(m.source)}  ${forTerminal(m.reason)}`, c.dim(`    ${forTerminal(truncate(m.text, Math.max(40, width - 6)))}`));
     out.push('');
   }
   return out.join('\n');

@@ -7,6 +7,8 @@ export interface Daemon {
   proc: ChildProcess;
   port: number;
   stderr(): string;
+  /** What the daemon printed on stdout (the stdout output's alerts). */
+  stdout(): string;
   exited: Promise<number | null>;
 }
 
@@ -20,18 +22,20 @@ export function killDaemons(): void {
 
 export async function startDaemon(config: string, args: string[] = [], env: Record<string, string> = {}): Promise<Daemon> {
   // The environment is passed explicitly: a test's process.env is jest's copy, not the one a child inherits.
-  const proc = spawn(process.execPath, [CLI, 'watch', '-c', config, '--metrics', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const proc = spawn(process.execPath, [CLI, 'watch', '-c', config, '--metrics', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   running.add(proc);
   proc.on('exit', () => running.delete(proc));
   let err = '';
+  let out = '';
   proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   // Ready means every input is open and positioned: lines appended after this are read.
   const port = await waitFor(() => {
     const m = /"port":(\d+),"msg":"metrics listening"/.exec(err);
     return m && err.includes('"msg":"ready: following"') ? Number(m[1]) : undefined;
   }, 15_000, () => `daemon did not start: ${err}`);
-  return { proc, port, stderr: () => err, exited };
+  return { proc, port, stderr: () => err, stdout: () => out, exited };
 }
 
 export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: () => string): Promise<T> {

@@ -8,7 +8,7 @@ import type { Kind, Metric, Severity } from '../rules/schema';
 import { SEVERITY_RANK } from '../rules/compile';
 import { figure, int } from './numbers';
 import { formatRange, formatTime, humanSpan } from './time';
-import { splitSample } from './sample';
+import { cutMiddle, splitSample } from './sample';
 
 /** Where an incident stands: open at the end of a report's input, or an alert's firing/resolved. */
 export type IncidentState = 'open' | 'resolved' | 'firing';
@@ -139,8 +139,11 @@ export function viewIncident(i: Incident & { status?: 'firing' | 'resolved' }, n
   };
 }
 
+/** Characters of a key shown in an incident's top lists (a user agent is cut in its middle, so its version stays). */
+const TOP_KEY = 80;
+
 /** "203.0.113.7 (240), 198.51.100.9 (12)": the first five of a top list, each key shown through `show`; "-" when empty. */
-export function firstFive(entries: Array<{ key: string; count: number }>, show: (key: string) => string = (k) => k): string {
+export function firstFive(entries: Array<{ key: string; count: number }>, show: (key: string) => string = (k) => cutMiddle(k, TOP_KEY)): string {
   return entries.slice(0, 5).map((e) => `${show(e.key)} (${int(e.count)})`).join(', ') || '-';
 }
 
@@ -159,8 +162,12 @@ export function fold(counts: number[], columns: number): { sums: number[]; per: 
   return { sums, per };
 }
 
-/** "▁▂█  (peak 50/min)" or, folded, "… (5 min a column, peak 50/min)". */
-export function perMinuteText(p: NonNullable<IncidentView['perMinute']>, columns: number): string {
+/** The sparkline and the words after it: ["▁▂█", "(24 min from 2026-11-20 09:05:00 UTC, peak 50/min)"], folded past `columns`. */
+export function perMinuteParts(p: NonNullable<IncidentView['perMinute']>, columns: number): [string, string] {
   const { sums, per } = fold(p.counts, columns);
-  return `${sparkline(sums)} (from ${p.from}${per > 1 ? `, ${per} min a column` : ''}, peak ${int(p.peak)}/min)`;
+  return [sparkline(sums), `(${int(p.counts.length)} min from ${p.from}${per > 1 ? `, ${per} min a column` : ''}, peak ${int(p.peak)}/min)`];
+}
+
+export function perMinuteText(p: NonNullable<IncidentView['perMinute']>, columns: number): string {
+  return perMinuteParts(p, columns).join(' ');
 }

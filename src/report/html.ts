@@ -8,14 +8,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ReportModel, TopEntry } from './model';
-import type { Incident } from '../rules/incident';
 import { escapeHtml as esc } from '../present/escape';
-import { figure, int, pct } from '../present/numbers';
+import { int, pct } from '../present/numbers';
 import { formatTime, humanSpan } from '../present/time';
-import { describeCondition, firstFive } from '../present/incident';
+import { firstFive, perMinuteParts, viewIncident, type IncidentView } from '../present/incident';
 import { verdict } from './verdict';
 import { truncate } from './sanitize';
-import type { Metric } from '../rules/schema';
 
 export interface HtmlOptions {
   timeZone: string;
@@ -139,32 +137,23 @@ function sparkSvg(counts: number[]): string {
   return `<svg class="spark" width="${counts.length * w}" height="40" role="img" aria-label="failures per minute">${rects}</svg>`;
 }
 
-const EVIDENCE: Metric[] = ['count', 'ratio', 'distinct_ips', 'distinct_paths', 'distinct_clients', 'distinct_users', 'rate_per_min', 'baseline_ratio', 'rate_factor', 'previously_ok_share'];
-
-function card(i: Incident, n: number, tz: string): string {
-  const when = `${formatTime(i.start, tz)} → ${formatTime(i.end, tz)}`;
-  const group = Object.entries(i.group).map(([k, v]) => `${k}=${v}`).join(', ') || 'site-wide';
-  const short = (key: string) => truncate(key, 80);
-  const evidence = EVIDENCE.filter((m) => i.metrics[m] !== undefined).map((m) => `${m.replace(/_/g, ' ')} ${figure(m, i.metrics[m] as number)}`).join(' · ');
-  const peak = Math.max(0, ...i.timeline.counts);
+function card(v: IncidentView): string {
   return [
-    `<article class="card ${i.kind}" id="incident-${n}">`,
-    `<div><span class="badge ${i.kind}">${esc(i.kind)}</span><span class="badge">${esc(i.severity)}</span>${i.open ? '<span class="badge open">still firing at end of input</span>' : ''}</div>`,
-    `<h3>${n}. ${esc(i.title)}</h3>`,
-    `<p>${esc(i.summary)}</p>`,
-    `<div class="meta">${esc(when)} · rule <code>${esc(i.rule)}</code> · ${esc(truncate(group, 200))}${i.approximate ? ' · figures approximate' : ''}</div>`,
+    `<article class="card ${v.kind}" id="${v.anchor}">`,
+    `<div><span class="badge ${v.kind}">${esc(v.kind)}</span><span class="badge">${esc(v.severity)}</span><span class="badge ${v.state}">${esc(v.stateText)}</span></div>`,
+    `<h3>${v.n}. ${esc(v.title)}</h3>`,
+    `<p>${esc(v.what)}</p>`,
+    `<div class="meta">${esc(`${v.when} (${v.duration})`)} · rule <code>${esc(v.rule)}</code> · ${esc(truncate(v.group, 200))}${v.approximate ? ' · figures approximate' : ''}</div>`,
     '<dl>',
-    `<dt>Why ${esc(i.kind)}</dt><dd>${i.conditions.map((c) => esc(describeCondition(c))).join('; ')}</dd>`,
-    `<dt>Evidence</dt><dd>${esc(`${int(i.count)} failures in all · busiest window: ${evidence}`)}</dd>`,
-    ...i.reasons.slice(0, 3).map((r) => `<dt>Error log</dt><dd>${esc(r.text)}</dd>`),
-    `<dt>Per minute</dt><dd>${sparkSvg(i.timeline.counts)} <span class="legend">peak ${int(peak)}/min</span></dd>`,
-    `<dt>Top IPs</dt><dd class="key">${esc(firstFive(i.top.ip, short))}</dd>`,
-    `<dt>Top paths</dt><dd class="key">${esc(firstFive(i.top.path, short))}</dd>`,
-    i.top.host?.length ? `<dt>Hosts</dt><dd class="key">${esc(firstFive(i.top.host, short))}</dd>` : '',
-    `<dt>Likely cause</dt><dd>${esc(i.likely_cause)}</dd>`,
+    `<dt>Why ${esc(v.kind)}</dt><dd>${esc(`${v.kindMeaning}; ${v.conditions.join('; ')}`)}</dd>`,
+    `<dt>Evidence</dt><dd>${esc(v.evidence)}</dd>`,
+    ...v.reasons.slice(0, 3).map((r) => `<dt>Error log</dt><dd>${esc(r)}</dd>`),
+    v.perMinute ? `<dt>Per minute</dt><dd>${sparkSvg(v.perMinute.counts)} <span class="legend">${esc(perMinuteParts(v.perMinute, 60)[1])}</span></dd>` : '',
+    ...v.top.map((t) => `<dt>Top ${esc(t.label)}</dt><dd class="key">${esc(firstFive(t.entries))}</dd>`),
+    `<dt>Likely cause</dt><dd>${esc(v.likelyCause)}</dd>`,
     '</dl>',
-    `<strong>Check</strong><ol>${i.checks.map((c) => `<li>${esc(c)}</li>`).join('')}</ol>`,
-    i.samples.length ? `<strong>Sample lines</strong><pre>${i.samples.map((s) => esc(truncate(s, 2000))).join('\n')}</pre>` : '',
+    `<strong>Check</strong><ol>${v.checks.map((c) => `<li>${esc(c)}</li>`).join('')}</ol>`,
+    v.samples.length ? `<strong>Sample lines</strong><pre>${v.samples.map((s) => esc(truncate(s.source ? `${s.source} ${s.text}` : s.text, 2000))).join('\n')}</pre>` : '',
     '</article>',
   ].join('');
 }
@@ -206,7 +195,7 @@ export function renderHtml(r: ReportModel, o: HtmlOptions): string {
     `<h2>Sources</h2><div class="panel"><table class="sortable"><thead><tr><th>file</th><th>format</th><th class="n">lines</th><th class="n">parsed</th><th class="n">malformed</th></tr></thead><tbody>${sources}</tbody></table></div>`,
     '</header>',
     `<section><h2>401s over time</h2><div class="panel"><div id="chart"></div><p class="legend">${int(step / 60)} min per point, ${esc(tz)}<span class="swatch req"></span>requests<span class="swatch unauth"></span>401s<span class="swatch inc"></span>incidents</p></div></section>`,
-    `<section><h2>Incidents</h2>${r.incidents.length ? r.incidents.map((i, n) => card(i, n + 1, tz)).join('') : '<p>None.</p>'}${r.inhibited.length ? `<p class="legend">${r.inhibited.length} more alert(s) silenced because an incident above explains them.</p>` : ''}</section>`,
+    `<section><h2>Incidents</h2>${r.incidents.length ? r.incidents.map((i, n) => card(viewIncident(i, n + 1, { timeZone: tz }))).join('') : '<p>None.</p>'}${r.inhibited.length ? `<p class="legend">${r.inhibited.length} more alert(s) silenced because an incident above explains them.</p>` : ''}</section>`,
     `<section><h2>Status mix</h2><div class="panel"><table class="sortable"><thead><tr><th>status</th><th class="n">requests</th><th>share</th></tr></thead><tbody>${statusRows}</tbody></table></div></section>`,
     `<section><h2>Who gets the 401s</h2><div class="grid">${topTable('Top client IPs', r.unauthorized.top.ip, r.unauthorized.count)}${topTable('Top paths', r.unauthorized.top.path, r.unauthorized.count)}${topTable('Top clients (user agent)', r.unauthorized.top.client, r.unauthorized.count)}${topTable('Top users', r.unauthorized.top.user, r.unauthorized.count)}</div>${r.unauthorized.topApproximate ? '<p class="legend">Counts in the top lists are approximate (more distinct keys than kept).</p>' : ''}</section>`,
     r.lines.malformed > 0 ? `<section><h2>Malformed lines (${int(r.lines.malformed)}, showing ${r.lines.examples.length})</h2><div class="panel"><table><thead><tr><th>where</th><th>why</th><th>line</th></tr></thead><tbody>${malformed}</tbody></table></div></section>` : '',

@@ -4,10 +4,10 @@
  * or inline HTML; sample lines go in fences longer than any backtick run they hold.
  */
 import type { ReportModel, TopEntry } from './model';
-import type { Incident } from '../rules/incident';
 import { int, pct } from '../present/numbers';
 import { formatTime, humanSpan } from '../present/time';
-import { describeCondition, firstFive, sparkline } from '../present/incident';
+import { firstFive, perMinuteParts, sparkline, viewIncident, type IncidentView } from '../present/incident';
+import { cutMiddle } from '../present/sample';
 import { headline, verdict } from './verdict';
 import { CONTROL, truncate } from './sanitize';
 
@@ -44,31 +44,41 @@ function table(head: string[], rows: string[][], numeric: boolean[]): string {
 
 function topTable(title: string, entries: TopEntry[]): string {
   if (entries.length === 0) return '';
-  return `### ${title}\n\n${table([title.replace(/^Top /, ''), '401s', 'requests', '401 rate'], entries.map((e) => [mdText(truncate(e.key, 120)), int(e.count), int(e.total), pct(e.count / Math.max(1, e.total))]), [false, true, true, true])}\n`;
+  const answered = entries.some((e) => e.answered > 0);
+  const head = [title.replace(/^Top /, ''), '401s', ...(answered ? ['answered'] : []), 'requests', '401 rate'];
+  const rows = entries.map((e) => [mdText(cutMiddle(e.key, 120)), int(e.count), ...(answered ? [e.answered > 0 ? int(e.answered) : ''] : []), int(e.total), pct(e.count / Math.max(1, e.total))]);
+  return `### ${title}\n\n${table(head, rows, head.map((_, k) => k > 0))}\n`;
 }
 
-function incident(i: Incident, n: number, tz: string): string {
-  const group = Object.entries(i.group).map(([k, v]) => `${k}=${v}`).join(', ') || 'site-wide';
+/** The incident view as a ticket section: heading, what, a list of the view's fields, checks, samples. */
+function incident(v: IncidentView): string {
+  const state = v.state === 'resolved' ? 'resolved' : `**${v.stateText}**`;
   const out = [
-    `### ${n}. ${i.severity.toUpperCase()} ${i.kind}: ${mdText(i.title)}${i.open ? ' (still firing at end of input)' : ''}`,
+    `### ${v.n}. ${v.severity.toUpperCase()} ${v.kind}: ${mdText(v.title)}`,
     '',
-    mdParagraph(i.summary),
+    mdParagraph(v.what),
     '',
-    `- **When:** ${formatTime(i.start, tz)} → ${formatTime(i.end, tz)}`,
-    `- **Rule:** \`${i.rule}\` · **Group:** ${mdText(truncate(group, 200))}${i.approximate ? ' · figures approximate' : ''}`,
-    `- **Why ${i.kind}:** ${mdText(i.conditions.map(describeCondition).join('; '))}`,
-    `- **Per minute:** \`${sparkline(i.timeline.counts.slice(-60)).replace(/ /g, '·')}\` (peak ${int(Math.max(0, ...i.timeline.counts))}/min)`,
-    ...i.reasons.slice(0, 3).map((r) => `- **Error log:** ${mdText(r.text)}`),
-    `- **Top IPs:** ${mdText(firstFive(i.top.ip))}`,
-    ...(i.top.host?.length ? [`- **Hosts:** ${mdText(firstFive(i.top.host, (k) => k))}`] : []),
-    `- **Likely cause:** ${mdText(i.likely_cause)}`,
+    `- **When:** ${v.when} (${v.duration}) · ${state}`,
+    `- **Rule:** \`${v.rule}\` · **Group:** ${mdText(truncate(v.group, 200))}${v.approximate ? ' · figures approximate' : ''}`,
+    `- **Why ${v.kind}:** ${v.kindMeaning}; ${mdText(v.conditions.join('; '))}`,
+    `- **Evidence:** ${mdText(v.evidence)}`,
+    ...(v.perMinute ? [`- **Per minute:** ${mdPerMinute(v.perMinute)}`] : []),
+    ...v.reasons.slice(0, 3).map((r) => `- **Error log:** ${mdText(r)}`),
+    ...v.top.map((t) => `- **Top ${t.label}:** ${mdText(firstFive(t.entries))}`),
+    `- **Likely cause:** ${mdText(v.likelyCause)}`,
     '',
     '**Checks**',
     '',
-    ...i.checks.map((c) => `- [ ] ${mdText(c)}`),
+    ...v.checks.map((c) => `- [ ] ${mdText(c)}`),
   ];
-  if (i.samples.length) out.push('', '**Sample lines**', '', fence(i.samples.map((s) => truncate(s, 1000))));
+  if (v.samples.length) out.push('', '**Sample lines**', '', fence(v.samples.map((s) => truncate(s.source ? `${s.source} ${s.text}` : s.text, 1000))));
   return out.join('\n') + '\n';
+}
+
+/** The sparkline in code (zero minutes as dots, so the width shows), the words after it as text. */
+function mdPerMinute(p: NonNullable<IncidentView['perMinute']>): string {
+  const [spark, rest] = perMinuteParts(p, 60);
+  return `\`${spark.replace(/ /g, '·')}\` ${rest}`;
 }
 
 export function renderMarkdown(r: ReportModel, o: MarkdownOptions): string {
@@ -79,10 +89,11 @@ export function renderMarkdown(r: ReportModel, o: MarkdownOptions): string {
   if (r.range.from) out.push(`Range: ${formatTime(r.range.from, tz)} → ${formatTime(r.range.to ?? r.range.from, tz)} (${humanSpan(r.range.from, r.range.to)})`, '');
   out.push('## Incidents', '');
   if (r.incidents.length === 0) out.push('None.', '');
-  for (const [n, i] of r.incidents.entries()) out.push(incident(i, n + 1, tz));
+  for (const [n, i] of r.incidents.entries()) out.push(incident(viewIncident(i, n + 1, { timeZone: tz })));
   if (r.inhibited.length) out.push(`${r.inhibited.length} more alert(s) silenced because an incident above explains them.`, '');
   out.push('## Sources', '');
-  out.push(table(['file', 'format', 'lines', 'parsed', 'malformed'], r.sources.map((s) => [mdText(s.path), mdText(truncate(s.format, 60)), int(s.lines), int(s.parsed), int(s.malformed)]), [false, false, true, true, true]), '');
+  const status = (s: ReportModel['sources'][number]) => (s.status === 'ok' ? 'ok' : mdText(`${s.status}${s.reason ? `: ${truncate(s.reason, 200)}` : ''}`));
+  out.push(table(['file', 'format', 'lines', 'parsed', 'malformed', 'status'], r.sources.map((s) => [mdText(s.path), mdText(truncate(s.format, 60)), int(s.lines), int(s.parsed), int(s.malformed), status(s)]), [false, false, true, true, true, false]), '');
   out.push('## Status mix', '');
   const total = Object.values(r.status).reduce((a, b) => a + b, 0);
   out.push(table(['status', 'requests', 'share'], Object.entries(r.status).map(([c, n]) => [c, int(n), pct(n / Math.max(1, total))]), [false, true, true]), '');

@@ -62,12 +62,12 @@ function renderIncident(v: IncidentView, o: TextOptions, c: Colors): string[] {
   out.push(`   evidence: ${v.evidence}`);
   if (v.perMinute) out.push(`   per minute: ${perMinuteText(v.perMinute, Math.max(10, Math.min(60, width - 60)))}`);
   for (const r of v.reasons.slice(0, 3)) out.push(`   error log: ${forTerminal(r)}`);
-  for (const t of v.top) out.push(`   top ${t.label}: ${forTerminal(firstFive(t.entries, (k) => truncate(k, 60)))}`);
+  for (const t of v.top) out.push(`   top ${t.label}: ${forTerminal(firstFive(t.entries))}`);
   out.push(`   likely cause: ${forTerminal(v.likelyCause)}`);
   for (const check of v.checks) out.push(`   ☐ ${forTerminal(check)}`);
   const max = o.width === undefined ? MAX_SAMPLE : Math.max(40, o.width - 5);
   // Escaped before fitting: a control character shown as \x1B takes four columns.
-  for (const s of v.samples.slice(0, 3)) out.push(c.dim(`     ${fitSample(forTerminal(s.source ? `${s.source} ${s.text}` : s.text), max)}`));
+  for (const s of v.samples) out.push(c.dim(`     ${fitSample(forTerminal(s.source ? `${s.source} ${s.text}` : s.text), max)}`));
   out.push('');
   return out;
 }
@@ -112,7 +112,8 @@ export function renderText(r: ReportModel, o: TextOptions): string {
   out.push(c.bold('Sources'));
   for (const s of r.sources) {
     const bad = s.malformed > 0 ? c.yellow(`, ${int(s.malformed)} malformed`) : '';
-    out.push(`  ${forTerminal(s.path)}  ${c.dim(forTerminal(truncate(s.format, 60)))}  ${int(s.lines)} lines, ${int(s.parsed)} parsed${bad}`);
+    const status = s.status === 'ok' ? '' : c.yellow(`, ${s.status}${s.reason ? `: ${forTerminal(truncate(s.reason, 200))}` : ''}`);
+    out.push(`  ${forTerminal(s.path)}  ${c.dim(forTerminal(truncate(s.format, 60)))}  ${int(s.lines)} lines, ${int(s.parsed)} parsed${bad}${status}`);
   }
   if (r.range.from) out.push(`  range ${formatRange(r.range.from, r.range.to ?? r.range.from, tz)}`);
   out.push('');

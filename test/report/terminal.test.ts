@@ -14,7 +14,14 @@ import { fitSample } from '../../src/present/sample';
 
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The JSON report, or a failure that shows what the CLI said. */
+function reportJson(args: string[]) {
+  const r = run([...args, '--output', 'json']);
+  if (r.code !== 0) throw new Error(`exit ${r.code} (signal ${r.signal}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }
 
 /**
@@ -33,7 +40,7 @@ function liveOutage(): string {
 describe('incident order: open first, then severity, then failures', () => {
   test('the open outage leads, in JSON and in the text report, ahead of older finished attacks of the same severity', () => {
     const apache = liveOutage();
-    const json = JSON.parse(run(['report', apache, 'samples/nginx-access.log', '--output', 'json']).stdout);
+    const json = reportJson(['report', apache, 'samples/nginx-access.log']);
     const order = json.incidents.map((i: { rule: string; open: boolean; severity: string }) => [i.rule, i.open, i.severity]);
     expect(order[0]).toEqual(['auth-broken-on-path', true, 'high']);
     // Among the finished ones of one severity, the larger comes first.
@@ -49,7 +56,7 @@ describe('--summary', () => {
     const apache = liveOutage();
     const r = run(['report', apache, 'samples/nginx-access.log', '--summary']);
     expect(r.code).toBe(0);
-    const json = JSON.parse(run(['report', apache, 'samples/nginx-access.log', '--output', 'json']).stdout);
+    const json = reportJson(['report', apache, 'samples/nginx-access.log']);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^authwatch: 2 attacks, 2 misconfigurations in 1 d 7 h of traffic — [\d,]+ × 401 in [\d,]+ requests/);
     const rows = lines.slice(1, 1 + json.incidents.length);
@@ -109,7 +116,7 @@ describe('sample lines', () => {
 });
 
 test('answered 401s are marked in the top tables (JSON `answered`, a text column and its legend)', () => {
-  const json = JSON.parse(run(['report', 'samples/', '--output', 'json']).stdout);
+  const json = reportJson(['report', 'samples/']);
   const ip = (key: string) => json.unauthorized.top.ip.find((e: { key: string }) => e.key === key);
   // 10.8.0.15 browses a Basic-auth area: its challenges are answered by its own next request.
   expect(ip('10.8.0.15')).toEqual({ key: '10.8.0.15', count: 75, answered: 75, total: 375 });
@@ -123,7 +130,7 @@ test('answered 401s are marked in the top tables (JSON `answered`, a text column
 
 test('an error log given alone says what was read, not "No requests in the time range"', () => {
   const file = path.join(CORPUS, 'errorlogs/fail2ban/nginx-http-auth.log');
-  const json = JSON.parse(run(['report', file, '--output', 'json']).stdout);
+  const json = reportJson(['report', file]);
   expect(json.errorLog.authFailures).toBeGreaterThan(0);
   const r = run(['report', file]);
   expect(r.code).toBe(0);

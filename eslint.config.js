@@ -8,8 +8,15 @@ module.exports = tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.js'],
+    ignores: ['src/report/assets/**'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The HTML report's own script runs in the browser, after uPlot's.
+    files: ['src/report/assets/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', uPlot: 'readonly' } },
+    rules: { strict: ['error', 'global'] },
   },
   {
     rules: {

@@ -37,6 +37,8 @@ export interface IncidentView {
   group: string;
   start: string;
   end: string;
+  /** The start in the chosen zone: "2026-11-21 15:30:10 UTC". */
+  startText: string;
   /** Start → end in the chosen zone (and in UTC too when asked and the zone is not UTC). */
   when: string;
   /** "4 min 46 s". */
@@ -124,6 +126,7 @@ export function viewIncident(i: Incident & { status?: 'firing' | 'resolved' }, n
     group: groupText(i.group),
     start: i.start,
     end: i.end,
+    startText: formatTime(i.start, o.timeZone),
     when,
     duration: humanSpan(i.start, i.end),
     kindMeaning: KIND_MEANING[i.kind],

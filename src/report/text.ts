@@ -88,7 +88,7 @@ function silenced(r: ReportModel): string {
 export function renderSummary(r: ReportModel, o: TextOptions): string {
   const c = pc.createColors(o.color);
   const views = r.incidents.map((i, n) => viewIncident(i, n + 1, { timeZone: o.timeZone ?? 'UTC' }));
-  const cols = views.map((v) => [`${v.n}.`, v.state, v.severity, v.kind, formatTime(v.start, o.timeZone), v.duration]);
+  const cols = views.map((v) => [`${v.n}.`, v.state, v.severity, v.kind, v.startText, v.duration]);
   const widths = cols.reduce<number[]>((w, row) => row.map((cell, k) => Math.max(w[k] ?? 0, cell.length)), []);
   const out = [firstLine(r, c)];
   for (const [k, v] of views.entries()) {

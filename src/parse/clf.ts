@@ -64,6 +64,8 @@ function lastListItem(list: string): string {
   return comma === -1 ? list : list.slice(comma + 1).trim();
 }
 
+const MAX_PREFIX_TOKENS = 256;
+
 /** Reads `[vhost[:port]] [xff-list] address ident user` (ident may be missing). */
 function parsePrefix(prefix: string, plain: boolean): Prefix | string {
   const s1 = prefix.indexOf(' ');
@@ -74,7 +76,10 @@ function parsePrefix(prefix: string, plain: boolean): Prefix | string {
       return { ip: normalizeIp(prefix.slice(0, s1)), user: fieldText(prefix.slice(s2 + 1), plain), host: '', forwardedFor: '' };
     }
   }
-  const tokens = prefix.split(' ');
+  // A real prefix is a handful of fields (a long X-Forwarded-For list at most); splitting an
+  // attacker's run of 100 k spaces into tokens would cost memory for nothing.
+  const tokens = prefix.split(' ', MAX_PREFIX_TOKENS + 1);
+  if (tokens.length > MAX_PREFIX_TOKENS) return `more than ${MAX_PREFIX_TOKENS} fields before the timestamp`;
   const user = tokens.pop() ?? '';
   if (tokens.length >= 2) tokens.pop(); // ident (RFC 1413), always '-' in practice
   const groups = groupTokens(tokens);

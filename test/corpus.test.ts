@@ -26,45 +26,47 @@ describe('corpus/access: every line is a valid access-log line', () => {
   }
 });
 
-/** [file, detected format, parsed, malformed, why the malformed lines are not access-log records] */
-const MIXED: Array<[string, string, number, number, RegExp | null]> = [
-  ['crowdsec-apache2-logs__apache2-logs.log', 'combined', 7, 2, /error-log line/],
-  ['crowdsec-nginx_http-logs__nginx_http-logs.log', 'combined', 8, 1, /error-log line/],
-  ['crowdsec-nginx-proxy-manager-malformed__nginx_http-logs.log', 'combined', 12, 0, null],
-  ['crowdsec-traefik_clf__traefik_clf.log', 'combined', 6, 1, /status/], // Traefik logs "-" as the status of an aborted request
-  ['allinurl-goaccess/ci-access.log', 'vhost_combined', 4, 0, null],
-  ['elastic-beats/apache__access__darwin-2.4.23.log', 'common', 6, 0, null],
-  ['elastic-beats/apache__access__test.log', 'combined', 7, 0, null],
-  ['elastic-beats/nginx__access__test-with-host.log', 'combined', 10, 0, null],
-  ['elastic-beats/nginx__access__test.log', 'combined', 7, 0, null],
-  ['fail2ban/apache-badbots', 'combined', 4, 0, null],
-  ['fail2ban/nginx-bad-request', 'combined', 8, 0, null],
-  ['fail2ban/nginx-botsearch', 'combined', 8, 6, /error-log line/], // its error-log half
-  ['fail2ban/traefik-auth', 'combined', 6, 0, null],
-  ['matomo-log-analytics/common.log', 'common', 1, 0, null],
-  ['matomo-log-analytics/common_complete.log', 'vhost_combined', 1, 0, null],
-  ['matomo-log-analytics/common_encoding_big5.log', 'vhost_combined', 1, 0, null],
-  ['matomo-log-analytics/common_vhost.log', 'vhost_combined', 1, 0, null],
-  ['matomo-log-analytics/logs_to_tests.log', 'combined', 4, 0, null],
-  ['matomo-log-analytics/ncsa_extended.log', 'combined', 1, 0, null],
-  ['matomo-log-analytics/nginx_json.log', 'json', 2, 0, null],
-  ['vectordotdev-vrl/vrl_test_lines.log', 'combined', 18, 0, null],
-  ['crowdsec-nginx-http-generic-bf__nginx-http-generic-bf.log', 'nginx_error', 16, 6, /not an Nginx or Apache error-log line/], // 16 "user not found" error lines, then 6 access-log lines
+/**
+ * [file, detected format, envelope, parsed, of which error-log lines, malformed, why the malformed lines are not records].
+ * Files mixing access and error lines are read as both: their error half is parsed, not malformed.
+ */
+const MIXED: Array<[string, string, string | null, number, number, number, RegExp | null]> = [
+  ['crowdsec-apache2-logs__apache2-logs.log', 'combined', null, 9, 2, 0, null], // 2 Apache error lines among access lines
+  ['crowdsec-nginx_http-logs__nginx_http-logs.log', 'combined', null, 9, 1, 0, null], // 1 Nginx error line
+  ['crowdsec-nginx-proxy-manager-malformed__nginx_http-logs.log', 'combined', null, 12, 0, 0, null],
+  ['crowdsec-traefik_clf__traefik_clf.log', 'traefik', null, 6, 0, 1, /status/], // Traefik logs "-" as the status of an aborted request
+  ['crowdsec-http-bf-wordpress-bf__http-bf-wordpress-bf.log', 'combined', 'syslog', 9, 0, 0, null], // `Sep 15 16:13:46 host nginx[2869]: <combined>`
+  ['allinurl-goaccess/ci-access.log', 'vhost_combined', null, 4, 0, 0, null],
+  ['elastic-beats/apache__access__darwin-2.4.23.log', 'common', null, 6, 0, 0, null],
+  ['elastic-beats/apache__access__test.log', 'combined', null, 7, 0, 0, null],
+  ['elastic-beats/nginx__access__test-with-host.log', 'combined', null, 10, 0, 0, null],
+  ['elastic-beats/nginx__access__test.log', 'combined', null, 7, 0, 0, null],
+  ['fail2ban/apache-badbots', 'combined', null, 4, 0, 0, null],
+  ['fail2ban/nginx-bad-request', 'combined', null, 8, 0, 0, null],
+  ['fail2ban/nginx-botsearch', 'combined', null, 14, 6, 0, null], // its error-log half
+  ['fail2ban/traefik-auth', 'traefik', null, 6, 0, 0, null],
+  ['matomo-log-analytics/common.log', 'common', null, 1, 0, 0, null],
+  ['matomo-log-analytics/common_complete.log', 'vhost_combined', null, 1, 0, 0, null],
+  ['matomo-log-analytics/common_encoding_big5.log', 'vhost_combined', null, 1, 0, 0, null],
+  ['matomo-log-analytics/common_vhost.log', 'vhost_combined', null, 1, 0, 0, null],
+  ['matomo-log-analytics/logs_to_tests.log', 'combined', null, 4, 0, 0, null],
+  ['matomo-log-analytics/ncsa_extended.log', 'combined', null, 1, 0, 0, null],
+  ['matomo-log-analytics/nginx_json.log', 'json', null, 2, 0, 0, null],
+  ['vectordotdev-vrl/vrl_test_lines.log', 'combined', null, 18, 0, 0, null],
+  ['crowdsec-nginx-http-generic-bf__nginx-http-generic-bf.log', 'nginx_error', null, 22, 16, 0, null], // 16 "user not found" error lines, then 6 access-log lines
 ];
 
 describe('corpus/mixed: stated malformed counts', () => {
-  for (const [name, format, parsed, malformedCount, reason] of MIXED) {
-    test(`${name}: ${parsed} parsed, ${malformedCount} malformed`, async () => {
+  for (const [name, format, envelope, parsed, errorLines, malformedCount, reason] of MIXED) {
+    test(`${name}: ${parsed} parsed (${errorLines} error-log lines), ${malformedCount} malformed`, async () => {
       const { stats, malformed } = await read(path.join(CORPUS, 'mixed', name));
-      expect(stats.format).toBe(format);
-      expect(stats.parsed).toBe(parsed);
+      expect(stats).toMatchObject({ status: 'ok', format, envelope, parsed, errorLines });
       expect(malformed).toHaveLength(malformedCount);
       for (const m of malformed) expect(m.reason).toMatch(reason as RegExp);
     });
   }
 
   test.each([
-    ['crowdsec-http-bf-wordpress-bf__http-bf-wordpress-bf.log', /unknown log format/], // syslog-wrapped lines
     ['crowdsec-bunkerweb-http-malformed__bunkerweb-http-malformed.log', /unknown log format/], // needs its own --format (tested in logformat.test)
     ['elastic-beats/apache__access__ssl-request.log', /unknown log format/], // mod_ssl request log: no status
   ])('%s is skipped with a clear reason', async (name, message) => {

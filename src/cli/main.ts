@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { FailureError, UsageError } from '../errors';
 import { expandInputs } from '../ingest/expand';
 import { assertSomethingRead, readInput, type SourceStats } from '../ingest/read';
-import { FormatSpecSchema } from '../parse/formats';
+import { FormatSpecSchema, NAMED_FORMATS } from '../decode/formats';
 import { sourceOf } from '../parse/event';
 import { runReport } from '../report/run';
 import { renderSummary, renderText } from '../report/text';
@@ -54,7 +54,7 @@ function validated<T>(schema: z.ZodType<T>, raw: unknown): T {
 }
 
 function formatOption(): Option {
-  return new Option('-f, --format <format>', "log format: auto, common, combined, vhost_combined, json, 'nginx:<log_format>' or 'apache:<LogFormat>'").default('auto');
+  return new Option('-f, --format <format>', `log format: auto, ${NAMED_FORMATS.join(', ')}, 'nginx:<log_format>' or 'apache:<LogFormat>'`).default('auto');
 }
 
 function maxLineOption(): Option {

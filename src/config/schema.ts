@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
-import { FormatSpecSchema } from '../parse/formats';
+import { FormatSpecSchema } from '../decode/formats';
 import { DurationSchema, SEVERITIES } from '../rules/schema';
 import { UsageError } from '../errors';
 

@@ -21,9 +21,8 @@ import type { Incident } from '../rules/incident';
 import { Follower, type StartAt } from '../ingest/follow';
 import { matchFiles } from '../ingest/expand';
 import { DEFAULT_MAX_LINE_BYTES } from '../ingest/lines';
-import { detectFormat, isCommentOrBlank, resolveFormat, type ResolvedFormat } from '../parse/formats';
-import { isParseFailure, type LogEvent } from '../parse/event';
-import { parseErrorLogLine } from '../parse/errorlog';
+import type { LogEvent } from '../parse/event';
+import { LineDecoder } from '../decode/decoder';
 import { StateStore, type State, type InputCounters } from './state';
 import { DaemonMetrics } from './metrics';
 import { jsonForTerminal } from '../report/sanitize';
@@ -51,10 +50,9 @@ export interface WatchOptions {
   metrics?: { host: string; port: number };
 }
 
-/** Per followed file: its format (detected from its first lines) and counters. */
+/** Per followed file: its decoder (format detected from its first lines) and counters. */
 class InputState {
-  format: ResolvedFormat | null = null;
-  held: Array<[string, number]> = [];
+  decoder!: LineDecoder;
   counters: InputCounters;
   constructor(
     readonly spec: string,
@@ -235,13 +233,13 @@ export class WatchDaemon {
           continue;
         }
         const st = new InputState(input.format ?? 'auto', this.state.counters[file]);
-        if (st.spec !== 'auto') st.format = resolveFormat(st.spec);
+        st.decoder = this.decoderFor(file, st);
         this.inputs.set(file, st);
         const resume = this.state.files[file] ?? null;
         this.followers.set(
           file,
           new Follower(file, {
-            line: (t, n, _file, plain) => this.onLine(file, st, t, n, plain),
+            line: (t, n, _file, plain) => this.onLine(st, t, n, plain),
             overflow: (_h, n, len) => {
               st.counters.read++;
               st.counters.malformed++;
@@ -309,63 +307,46 @@ export class WatchDaemon {
         return;
       }
       stream = { st: new InputState(input.format ?? 'auto', undefined), lines: 0, host: m.host, listener };
-      if (stream.st.spec !== 'auto') stream.st.format = resolveFormat(stream.st.spec);
+      stream.st.decoder = this.decoderFor(key, stream.st, m.host);
       this.streams.set(key, stream);
       this.log.info({ stream: key, host: m.host, tag: m.tag }, 'new syslog stream');
     }
-    this.onLine(key, stream.st, m.text, ++stream.lines, false, m.host);
+    this.onLine(stream.st, m.text, ++stream.lines, false);
   }
 
-  private onLine(file: string, st: InputState, text: string, lineNo: number, plain: boolean, origin?: string): void {
+  private onLine(st: InputState, text: string, lineNo: number, plain: boolean): void {
     this.lastLineWall = Date.now();
     this.dirty = true;
     st.counters.read++;
-    if (!st.format) {
-      st.held.push([text, lineNo]);
-      if (st.held.filter(([t]) => !isCommentOrBlank(t)).length >= 20) this.detect(file, st, origin);
-      return;
-    }
-    this.handle(file, st, st.format, text, lineNo, plain, origin);
+    st.decoder.push(text, lineNo, plain);
   }
 
-  private detect(file: string, st: InputState, origin?: string): void {
-    const d = detectFormat(file, st.held.map(([t]) => t));
-    if (!d.ok) {
-      this.log.error({ input: file }, `${d.message}; its lines are counted as malformed`);
-      st.format = { name: 'combined', kind: 'access', parse: () => ({ reason: 'unknown format (see the log)' }) };
-    } else {
-      st.format = d.format;
-      this.log.info({ input: file, format: d.format.name }, 'detected format');
-    }
-    const held = st.held;
-    st.held = [];
-    for (const [t, n] of held) this.handle(file, st, st.format, t, n, false, origin);
-  }
-
-  /** `origin`: the sending host of a syslog line, which becomes the event's host (rules may group by it). */
-  private handle(file: string, st: InputState, fmt: ResolvedFormat, text: string, lineNo: number, plain: boolean, origin?: string): void {
-    if (isCommentOrBlank(text)) return;
-    if (fmt.kind === 'error') {
-      const r = parseErrorLogLine(text, file, lineNo, this.errorLogOffset());
-      if ('kind' in r) {
+  /** The shared decoder (decode/) for one file or stream. `origin`: the sending host of a syslog stream, which becomes its events' host (rules may group by it). */
+  private decoderFor(file: string, st: InputState, origin?: string): LineDecoder {
+    return new LineDecoder(file, { format: st.spec, errorLogUtcOffsetMinutes: () => this.errorLogOffset(), yearReference: () => Date.now(), maxRecordBytes: this.config.limits?.max_line_bytes ?? DEFAULT_MAX_LINE_BYTES, sampleLines: 20 }, {
+      event: (e) => {
         st.counters.parsed++;
-        if (r.kind === 'auth_failure') {
-          st.counters.authFailures++;
-          if (origin !== undefined) r.host = origin;
-          if (this.isFuture(file, lineNo, r.time)) return;
-          if (!this.isIgnoredIp(r.ip)) this.engine.addAuthFailure(r);
-        }
-      } else this.malformed(file, st, lineNo, r.reason);
-      return;
-    }
-    const r = fmt.parse(text, file, lineNo, plain);
-    if (isParseFailure(r)) return this.malformed(file, st, lineNo, r.reason);
-    st.counters.parsed++;
-    if (origin !== undefined) r.host = origin;
-    this.trustProxy(r);
-    if (this.isIgnoredIp(r.ip) || (r.userAgent !== '' && this.isIgnoredAgent(r.userAgent))) return;
-    if (this.isFuture(file, lineNo, r.time)) return;
-    this.engine.add(r);
+        if (origin !== undefined) e.host = origin;
+        this.trustProxy(e);
+        if (this.isIgnoredIp(e.ip) || (e.userAgent !== '' && this.isIgnoredAgent(e.userAgent))) return;
+        if (this.isFuture(file, e.line, e.time)) return;
+        this.engine.add(e);
+      },
+      errorLine: (failure) => {
+        st.counters.parsed++;
+        if (failure === null) return;
+        st.counters.authFailures++;
+        if (origin !== undefined) failure.host = origin;
+        if (this.isFuture(file, failure.line, failure.time)) return;
+        if (!this.isIgnoredIp(failure.ip)) this.engine.addAuthFailure(failure);
+      },
+      malformed: (lineNo, reason) => this.malformed(file, st, lineNo, reason),
+      skipped: () => undefined,
+      decided: (d) => {
+        if (d.ok) this.log.info({ input: file, format: d.name, envelope: d.envelope, mixed: d.mixed }, `detected format ${d.describe}`);
+        else this.log.error({ input: file }, `${d.message}; its lines are counted as malformed`);
+      },
+    });
   }
 
   /**
@@ -474,10 +455,10 @@ export class WatchDaemon {
         const st = this.inputs.get(file) as InputState;
         // The poll read the file to its end: detect from what there is rather than wait for a full
         // sample, or its lines would reach the engine after newer lines of other files (and be late).
-        if (!st.format && st.held.some(([t]) => !isCommentOrBlank(t))) this.detect(file, st);
+        if (st.decoder.holdingContent) st.decoder.decide();
       }
       // A syslog stream's first lines: detect from what arrived rather than wait for a full sample.
-      for (const [key, { st, host }] of this.streams) if (!st.format && st.held.some(([t]) => !isCommentOrBlank(t)) && Date.now() - this.lastLineWall > pollMs) this.detect(key, st, host);
+      for (const { st } of this.streams.values()) if (st.decoder.holdingContent && Date.now() - this.lastLineWall > pollMs) st.decoder.decide();
       const idle = Date.now() - this.lastLineWall;
       if (idle > pollMs) this.engine.advanceIdle(this.engine.newestEventTime + idle);
       if (await this.deliver()) lastCheckpoint = Date.now();

@@ -12,6 +12,8 @@ export interface OpenedInput {
   compressed: boolean;
   /** Size on disk, when known (for progress). */
   size: number | null;
+  /** Last modification (epoch ms), when known: the year of year-less syslog stamps in it. */
+  mtimeMs: number | null;
   chunks: AsyncIterable<Buffer>;
   /** Bytes read from the file so far (compressed bytes for gzip): progress against `size`. */
   rawBytesRead(): number;
@@ -38,7 +40,7 @@ async function* gunzipped(source: AsyncIterable<Buffer>, name: string): AsyncGen
 }
 
 /** Peeks at the first chunk to decide gzip or plain: rotated files are named anything (`access.log.2.gz`, `access.log-20261101`). */
-async function sniff(name: string, raw: Readable, size: number | null): Promise<OpenedInput> {
+async function sniff(name: string, raw: Readable, size: number | null, mtimeMs: number | null): Promise<OpenedInput> {
   let bytes = 0;
   const rawBytesRead = () => bytes;
   // stdin is not ours to destroy: reading just stops.
@@ -52,17 +54,17 @@ async function sniff(name: string, raw: Readable, size: number | null): Promise<
     }
   })();
   const first = await counted.next();
-  if (first.done) return { name, compressed: false, size, chunks: (async function* () {})(), rawBytesRead, close };
+  if (first.done) return { name, compressed: false, size, chunks: (async function* () {})(), rawBytesRead, close, mtimeMs };
   const head = first.value;
   const source = withFirst(head, counted);
   if (head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
-    return { name, compressed: true, size, chunks: gunzipped(source, name), rawBytesRead, close };
+    return { name, compressed: true, size, chunks: gunzipped(source, name), rawBytesRead, close, mtimeMs };
   }
-  return { name, compressed: false, size, chunks: source, rawBytesRead, close };
+  return { name, compressed: false, size, chunks: source, rawBytesRead, close, mtimeMs };
 }
 
 export async function openInput(path: string, stdin: Readable = process.stdin): Promise<OpenedInput> {
-  if (path === '-') return sniff('-', stdin, null);
+  if (path === '-') return sniff('-', stdin, null, null);
   let stat;
   try {
     stat = await fs.stat(path);
@@ -75,7 +77,7 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
   if (!stat.isFile()) throw new UsageError(`${path}: not a regular file`);
   const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
   try {
-    return await sniff(path, stream, stat.size);
+    return await sniff(path, stream, stat.size, stat.mtimeMs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EACCES') throw new UsageError(`${path}: permission denied (run as a user that can read the logs, e.g. in group adm)`);

@@ -1,12 +1,11 @@
-/** ingest → parse: reads every input in order and hands each LogEvent (or malformed line) on. */
+/** ingest → decode: reads one input (file, gzip, stdin) and hands each LogEvent, error-log failure or malformed line on. */
 import type { Readable } from 'node:stream';
 import type { LogEvent } from '../parse/event';
-import { isParseFailure } from '../parse/event';
-import { DETECT_SAMPLE_LINES, detectFormat, isCommentOrBlank, resolveFormat, type ResolvedFormat } from '../parse/formats';
+import type { AuthFailureEvent } from '../parse/errorlog';
+import { LineDecoder } from '../decode/decoder';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './lines';
 import { openInput } from './open';
 import { UsageError } from '../errors';
-import { parseErrorLogLine, type AuthFailureEvent } from '../parse/errorlog';
 
 /** `ok`: read to its end; `skipped`: not read (unreadable, or not a log authwatch recognises); `partial`: read up to a fault (corrupt gzip). */
 export type SourceStatus = 'ok' | 'skipped' | 'partial';
@@ -23,8 +22,13 @@ export interface SourceStats {
   malformed: number;
   /** Blank lines and '#' comments: neither events nor malformed. */
   skipped: number;
+  /** What most of the input is; `errorLines` says how much of the other kind it held. */
   kind: 'access' | 'error';
-  /** Error logs: lines that are authentication failures (the rest of `parsed` are other error lines). */
+  /** What the lines were taken out of before parsing: 'docker', 'cri', 'syslog', or null. */
+  envelope: string | null;
+  /** Error-log lines among `parsed` (an access log may hold some, an error log is all of them). */
+  errorLines: number;
+  /** Error-log lines that are authentication failures. */
   authFailures: number;
 }
 
@@ -53,6 +57,8 @@ export interface ReadOptions {
   stdin?: Readable;
   /** Error logs carry no zone: their local times are shifted by this offset (minutes east of UTC; default 0). */
   errorLogUtcOffsetMinutes?: number;
+  /** The year of year-less syslog stamps when the input has no modification time (stdin): epoch ms it was written by. Default: now. */
+  yearReference?: number;
   /** After each chunk: file bytes and lines read since the last call. */
   onProgress?(bytes: number, lines: number): void;
 }
@@ -63,14 +69,11 @@ function trimForExample(line: string): string {
   return line.length > EXAMPLE_TEXT_CHARS ? line.slice(0, EXAMPLE_TEXT_CHARS) + '…' : line;
 }
 
-/** An input that cannot be read as a log: the report goes on without it (see SourceStatus). */
-class SkipInput extends Error {}
-
 export async function readInput(path: string, opts: ReadOptions, on: ReadHandlers): Promise<SourceStats> {
-  const stats: SourceStats = { path, status: 'ok', reason: null, format: opts.format, compressed: false, lines: 0, parsed: 0, malformed: 0, skipped: 0, kind: 'access', authFailures: 0 };
+  const stats: SourceStats = { path, status: 'ok', reason: null, format: opts.format, compressed: false, lines: 0, parsed: 0, malformed: 0, skipped: 0, kind: 'access', envelope: null, errorLines: 0, authFailures: 0 };
   const refuse = (status: Exclude<SourceStatus, 'ok'>, reason: string): SourceStats => {
     // A skipped input contributes nothing: its sample lines are neither parsed nor malformed.
-    if (status === 'skipped') Object.assign(stats, { lines: 0, parsed: 0, malformed: 0, skipped: 0, authFailures: 0 });
+    if (status === 'skipped') Object.assign(stats, { lines: 0, parsed: 0, malformed: 0, skipped: 0, errorLines: 0, authFailures: 0 });
     stats.status = status;
     stats.reason = reason;
     on.problem?.(path, status, reason);
@@ -85,61 +88,53 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
   }
   stats.compressed = input.compressed;
   const offset = opts.errorLogUtcOffsetMinutes ?? 0;
-  let format: ResolvedFormat | undefined = opts.format === 'auto' ? undefined : resolveFormat(opts.format);
-  if (format) on.format?.(path, format.name, false);
-  const held: Array<[string, number]> = [];
-
-  const handle = (text: string, lineNo: number, fmt: ResolvedFormat, plain: boolean) => {
-    if (isCommentOrBlank(text)) {
-      stats.skipped++;
-      return;
-    }
-    if (fmt.kind === 'error') {
-      const r = parseErrorLogLine(text, path, lineNo, offset);
-      if ('kind' in r) {
-        stats.parsed++;
-        if (r.kind === 'auth_failure') {
-          stats.authFailures++;
-          on.authFailure?.(r);
-        }
-      } else {
-        stats.malformed++;
-        on.malformed({ file: path, line: lineNo, reason: r.reason, text: trimForExample(text) });
-      }
-      return;
-    }
-    const r = fmt.parse(text, path, lineNo, plain);
-    if (isParseFailure(r)) {
-      stats.malformed++;
-      on.malformed({ file: path, line: lineNo, reason: r.reason, text: trimForExample(text) });
-    } else {
+  const yearReference = input.mtimeMs ?? opts.yearReference ?? Date.now();
+  const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  /** Set when detection finds no known format: reading stops and nothing of the input is reported. */
+  let unknown: string | null = null;
+  const decoder = new LineDecoder(path, { format: opts.format, errorLogUtcOffsetMinutes: () => offset, yearReference: () => yearReference, maxRecordBytes: maxLineBytes }, {
+    event(e) {
       stats.parsed++;
-      on.event(r);
-    }
-  };
+      on.event(e);
+    },
+    errorLine(failure) {
+      stats.parsed++;
+      stats.errorLines++;
+      if (failure === null) return;
+      stats.authFailures++;
+      on.authFailure?.(failure);
+    },
+    malformed(line, reason, text) {
+      if (unknown !== null) return;
+      stats.malformed++;
+      on.malformed({ file: path, line, reason, text: trimForExample(text) });
+    },
+    skipped() {
+      stats.skipped++;
+    },
+    decided(d) {
+      if (!d.ok) {
+        unknown = d.message;
+        return;
+      }
+      stats.format = d.name;
+      stats.kind = d.primary;
+      stats.envelope = d.envelope;
+      // A format the user gave is only worth saying when something was found around it.
+      if (opts.format === 'auto' || d.envelope !== null || d.mixed) on.format?.(path, d.describe, true);
+      else on.format?.(path, d.name, false);
+    },
+  });
 
-  const decide = () => {
-    const detection = detectFormat(path, held.map(([t]) => t));
-    if (!detection.ok) throw new SkipInput(detection.message);
-    format = detection.format;
-    on.format?.(path, format.name, true);
-    for (const [t, n] of held) handle(t, n, format, false);
-    held.length = 0;
-  };
-
-  let heldContent = 0;
   const splitter = new LineSplitter(
     {
       line(text, lineNo, plain) {
         stats.lines++;
-        if (format) return handle(text, lineNo, format, plain);
-        held.push([text, lineNo]);
-        if (!isCommentOrBlank(text) && ++heldContent >= DETECT_SAMPLE_LINES) decide();
+        decoder.push(text, lineNo, plain);
       },
       overflow(head, lineNo, length) {
         stats.lines++;
-        stats.malformed++;
-        on.malformed({ file: path, line: lineNo, reason: `line is ${length} bytes, over the ${opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES}-byte limit`, text: trimForExample(head) });
+        decoder.refuse(lineNo, `line is ${length} bytes, over the ${maxLineBytes}-byte limit`, head);
       },
     },
     opts.maxLineBytes,
@@ -150,6 +145,7 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
   try {
     for await (const chunk of input.chunks) {
       splitter.push(chunk);
+      if (unknown !== null) break;
       if (opts.onProgress) {
         const bytes = input.rawBytesRead();
         opts.onProgress(bytes - bytesSaid, stats.lines - linesSaid);
@@ -158,27 +154,21 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
       }
     }
   } catch (e) {
-    input.close();
-    if (e instanceof SkipInput) return refuse('skipped', e.message);
     // A corrupt gzip member or a read error midway: what was read counts, the rest is said to be missing.
     if (e instanceof UsageError) fault = e.message;
     else if (typeof (e as NodeJS.ErrnoException).code === 'string') fault = `${path}: read failed (${(e as Error).message})`;
     else throw e;
   }
-  try {
+  if (unknown !== null || fault !== null) input.close();
+  if (unknown === null) {
     splitter.end();
-    if (!format) decide();
-  } catch (e) {
-    if (e instanceof SkipInput) return refuse('skipped', e.message);
-    throw e;
+    decoder.end();
   }
-  const resolved = format as ResolvedFormat | undefined;
-  stats.format = resolved?.name ?? opts.format;
-  stats.kind = resolved?.kind ?? 'access';
+  if (unknown !== null) return refuse('skipped', unknown);
   return fault === null ? stats : refuse('partial', fault);
 }
 
-/** Inputs were given but none could be read: a usage error that lists why, rather than an empty report. */
+/** Inputs were given but none could be read: a usage error, rather than an empty report. */
 export function assertSomethingRead(sources: SourceStats[]): void {
   if (sources.length === 0 || sources.some((s) => s.status !== 'skipped')) return;
   // Each reason was said as its input was met (ReadHandlers.problem).

@@ -27,7 +27,18 @@ const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 export function parseSyslog(raw: string, sender: string): SyslogMessage | { reason: string } {
   const m = /^<(\d{1,3})>/.exec(raw);
   if (!m || Number(m[1]) > 191) return { reason: 'no <PRI> header' };
-  let rest = raw.slice(m[0].length);
+  return parseSyslogBody(raw.slice(m[0].length), sender);
+}
+
+const ISO_STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) /;
+
+/**
+ * A syslog message after its `<PRI>` (or a line as rsyslog or journalctl write it to a file, which has
+ * none): RFC 5424, RFC 3164, or 3164 with an RFC 3339 timestamp (rsyslog's RSYSLOG_FileFormat and
+ * RSYSLOG_ForwardFormat, `journalctl -o short-iso`).
+ */
+export function parseSyslogBody(body: string, sender: string): SyslogMessage | { reason: string } {
+  let rest = body;
   if (/^1 /.test(rest)) {
     // RFC 5424: fields separated by single spaces; '-' is nil.
     const f = /^1 (\S+) (\S+) (\S+) (\S+) (\S+) /.exec(rest);
@@ -47,10 +58,14 @@ export function parseSyslog(raw: string, sender: string): SyslogMessage | { reas
     if (rest.startsWith('\ufeff')) rest = rest.slice(1);
     return { host: f[2] === '-' ? sender : (f[2] as string), tag: f[3] === '-' ? '' : (f[3] as string), text: rest, sender };
   }
-  // RFC 3164: "Mmm dd hh:mm:ss " (day space-padded).
+  // RFC 3164: "Mmm dd hh:mm:ss " (day space-padded), or an RFC 3339 timestamp in its place.
   const t = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d:\d\d:\d\d) /.exec(rest);
-  if (!t || MONTHS.indexOf(t[1] as string) % 3 !== 0) return { reason: 'RFC 3164 timestamp missing' };
-  rest = rest.slice(t[0].length);
+  if (t && MONTHS.indexOf(t[1] as string) % 3 === 0) rest = rest.slice(t[0].length);
+  else {
+    const iso = ISO_STAMP.exec(rest);
+    if (!iso) return { reason: 'RFC 3164 timestamp missing' };
+    rest = rest.slice(iso[0].length);
+  }
   // Then HOST TAG: or, without a host name, TAG: directly (nginx sends an empty host before its
   // hostname is known: "05:15:12  nginx_error: …").
   if (rest.startsWith(' ')) rest = rest.replace(/^ +/, '');

@@ -5,7 +5,7 @@
  * optional vhost and X-Forwarded-For lists in front of the address need no separate format.
  */
 import { detachedIfLong, KEPT_EVENT_FIELDS, type LogEvent, type ParseFailure } from './event';
-import { decodeRequest, fieldText, normalizeIp, parseBytes, parseStatus } from './fields';
+import { decodeRequest, fieldText, normalizeIp, parseBytes, parseStatus, stripPort } from './fields';
 import { parseClfTimeIn } from './time';
 import { needsNoDecoding } from './text';
 import { userAgents } from './intern';
@@ -28,16 +28,6 @@ interface Prefix {
   user: string;
   host: string;
   forwardedFor: string;
-}
-
-function stripPort(host: string): string {
-  const colon = host.lastIndexOf(':');
-  if (colon <= 0 || host.indexOf(':') !== colon) return host;
-  for (let i = colon + 1; i < host.length; i++) {
-    const c = host.charCodeAt(i);
-    if (c < 48 || c > 57) return host;
-  }
-  return host.slice(0, colon);
 }
 
 /** Groups tokens so that `a, b, c` lists and `"quoted lists"` count as one field. */
@@ -143,11 +133,13 @@ export function parseClfLine(line: string, file: string, lineNo: number, knownPl
 
   let referer = '';
   let userAgent = '';
-  if (line.charCodeAt(bytesEnd + 1) === 34) {
+  // Traefik's common format writes an empty referer as a bare `-`; the user agent still follows, quoted.
+  const bareReferer = line.charCodeAt(bytesEnd + 1) === 45 && line.charCodeAt(bytesEnd + 2) === 32 && line.charCodeAt(bytesEnd + 3) === 34;
+  if (line.charCodeAt(bytesEnd + 1) === 34 || bareReferer) {
     // Real logs hold lines cut short by a full disk or a crash: an unterminated last field runs to the end.
-    let refEnd = findQuoteEnd(line, bytesEnd + 2);
+    let refEnd = bareReferer ? bytesEnd + 1 : findQuoteEnd(line, bytesEnd + 2);
     if (refEnd === -1) refEnd = line.length;
-    referer = fieldText(line.slice(bytesEnd + 2, refEnd), plain);
+    if (!bareReferer) referer = fieldText(line.slice(bytesEnd + 2, refEnd), plain);
     if (line.charCodeAt(refEnd + 1) === 32 && line.charCodeAt(refEnd + 2) === 34) {
       let uaEnd = findQuoteEnd(line, refEnd + 3);
       if (uaEnd === -1) uaEnd = line.length;

@@ -121,7 +121,19 @@ function nginxField(rest: string, name: string, from: number): string {
 /** What rule tables and the report keep of an authentication failure. */
 const KEPT_FAILURE_FIELDS = ['ip', 'user', 'detail', 'path', 'host'] as const;
 
-export function parseErrorLogLine(line: string, file: string, lineNo: number, utcOffsetMinutes: number, syslogYear = new Date().getUTCFullYear()): ErrorLogResult {
+/**
+ * The year of a year-less syslog stamp: the latest that puts it at or before `reference` (the time the
+ * file was last written; a day of slack for zones and clock drift). A December line in a file rotated
+ * in January is last December, not the coming one; today's year would be wrong for any older file.
+ */
+export function syslogYear(month: number, day: number, reference: number): number {
+  let year = new Date(reference).getUTCFullYear();
+  if (Date.UTC(year, month, day) > reference + 86_400_000) year--;
+  return year;
+}
+
+/** `yearReference`: epoch ms by which the file's lines were written (its mtime; now for a live file). */
+export function parseErrorLogLine(line: string, file: string, lineNo: number, utcOffsetMinutes: number, yearReference = Date.now()): ErrorLogResult {
   const text = latin1ToText(line);
   let m = NGINX_TIME.exec(text);
   if (m) {
@@ -148,7 +160,8 @@ export function parseErrorLogLine(line: string, file: string, lineNo: number, ut
     // Apache through syslog: the syslog header carries the time (without a year).
     const s = SYSLOG_TIME.exec(text);
     if (!s || !/^\[[a-z_0-9]*:(?:error|warn|crit|alert|emerg|notice|info)\]|^\[error\]/.test(text.slice(s[0].length))) return { reason: 'not an Nginx or Apache error-log line' };
-    time = clock(syslogYear, MONTHS[s[1] as string] as number, Number(s[2]), Number(s[3]), Number(s[4]), Number(s[5]), utcOffsetMinutes);
+    const month = MONTHS[s[1] as string] as number;
+    time = clock(syslogYear(month, Number(s[2]), yearReference), month, Number(s[2]), Number(s[3]), Number(s[4]), Number(s[5]), utcOffsetMinutes);
     afterTime = text.slice(s[0].length);
   }
   const module = /^\[[^\]]*\]/.exec(afterTime)?.[0] ?? '';

@@ -24,6 +24,25 @@ export function normalizeIp(raw: string): string {
 }
 
 const IPV6_CACHE_MAX = 4096;
+
+/**
+ * `host:port`, `1.2.3.4:5678` or `[::1]:5678` without the port (load balancers and proxies log the
+ * client as address:port). A bare IPv6 address has several colons and is left as it is.
+ */
+export function stripPort(address: string): string {
+  const colon = address.lastIndexOf(':');
+  if (colon <= 0) return address;
+  if (address.charCodeAt(0) === 91 /* [ */) {
+    const close = address.indexOf(']');
+    return close > 0 && close === colon - 1 ? address.slice(1, close) : address;
+  }
+  if (address.indexOf(':') !== colon) return address;
+  for (let i = colon + 1; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c < 48 || c > 57) return address;
+  }
+  return address.slice(0, colon);
+}
 const ipv6Normalized = new Map<string, string>();
 
 export interface RequestParts {

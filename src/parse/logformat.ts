@@ -4,7 +4,7 @@
  * (or at the closing quote when the format quotes it), so parsing stays one linear scan.
  */
 import { detachedIfLong, KEPT_EVENT_FIELDS, type LogEvent, type LineParser, type ParseFailure } from './event';
-import { decodeRequest, fieldText, normalizeIp, parseBytes, parseSeconds, parseStatus, splitTarget } from './fields';
+import { decodeRequest, fieldText, normalizeIp, parseBytes, parseSeconds, parseStatus, splitTarget, stripPort } from './fields';
 import { findQuoteEnd } from './clf';
 import { parseClfTime, parseEpochSeconds, parseIsoTime } from './time';
 import { latin1ToText, needsNoDecoding, unescapeLatin1 } from './text';
@@ -31,8 +31,8 @@ const NGINX_VARIABLES: Record<string, FieldTarget> = {
   request_time: 'request_time_s', upstream_response_time: 'ignore',
 };
 
-function nginxVariable(name: string): FieldTarget {
-  return NGINX_VARIABLES[name] ?? 'ignore';
+function nginxVariable(name: string, variables: Readonly<Record<string, FieldTarget>>): FieldTarget {
+  return variables[name] ?? NGINX_VARIABLES[name] ?? 'ignore';
 }
 
 function apacheHeader(name: string): FieldTarget {
@@ -91,7 +91,8 @@ function pushLiteral(out: Element[], text: string): void {
   else out.push({ literal: text });
 }
 
-export function tokenizeNginx(format: string): Element[] {
+/** `variables`: names a preset gives its own meaning (an ALB log's `$client` is the client address). */
+export function tokenizeNginx(format: string, variables: Readonly<Record<string, FieldTarget>> = {}): Element[] {
   const out: Element[] = [];
   let i = 0;
   while (i < format.length) {
@@ -115,7 +116,7 @@ export function tokenizeNginx(format: string): Element[] {
       next = j;
     }
     if (name === '') throw new UsageError(`a '$' without a variable name in nginx log_format at column ${dollar + 1}`);
-    out.push({ field: nginxVariable(name), name: '$' + name });
+    out.push({ field: nginxVariable(name, variables), name: '$' + name });
     i = next;
   }
   return out;
@@ -184,7 +185,7 @@ interface Draft {
 function assign(d: Draft, target: FieldTarget, raw: string, plain: boolean): string | undefined {
   switch (target) {
     case 'ignore': return undefined;
-    case 'ip': d.ip = normalizeIp(raw); return raw === '' ? 'empty client address' : undefined;
+    case 'ip': d.ip = normalizeIp(stripPort(raw)); return raw === '' ? 'empty client address' : undefined;
     case 'user': d.user = fieldText(raw, plain); return undefined;
     case 'time_clf': d.time = parseClfTime(raw); break;
     case 'time_clf_bracketed': d.time = parseClfTime(raw.slice(1, -1)); break;
@@ -291,8 +292,8 @@ export function compileElements(elements: Element[], describe: string): LinePars
   };
 }
 
-export function compileNginxFormat(format: string): LineParser {
-  return compileElements(tokenizeNginx(format), 'nginx log_format');
+export function compileNginxFormat(format: string, variables?: Readonly<Record<string, FieldTarget>>): LineParser {
+  return compileElements(tokenizeNginx(format, variables), 'nginx log_format');
 }
 
 export function compileApacheFormat(format: string): LineParser {

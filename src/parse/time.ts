@@ -101,8 +101,11 @@ export function parseIsoTime(s: string): number {
   return NaN;
 }
 
-/** Seconds since the epoch with optional fraction (Nginx $msec, Apache %{sec}t / %{msec}t scaled by the caller). */
+/**
+ * Seconds since the epoch with optional fraction (Nginx $msec, Apache %{sec}t / %{msec}t scaled by
+ * the caller, Caddy's float `ts` with up to 9 decimals).
+ */
 export function parseEpochSeconds(s: string): number {
-  if (!/^\d{9,11}(\.\d{1,6})?$/.test(s)) return NaN;
+  if (!/^\d{9,11}(\.\d{1,9})?$/.test(s)) return NaN;
   return Math.round(Number(s) * 1000);
 }

@@ -55,7 +55,7 @@ export interface ReportModel {
   generatedAt: string;
   /** `lines` counts every physical line; `skipped` are blank lines and '#' comments. */
   /** `status`: ok, skipped (with `reason`: unreadable or not a recognised log) or partial (read up to a fault). */
-  sources: Array<{ path: string; status: SourceStats['status']; reason: string | null; format: string; lines: number; parsed: number; malformed: number; skipped: number }>;
+  sources: Array<{ path: string; status: SourceStats['status']; reason: string | null; format: string; envelope: string | null; lines: number; parsed: number; errorLines: number; malformed: number; skipped: number }>;
   lines: { total: number; parsed: number; malformed: number; skipped: number; examples: Array<{ source: string; reason: string; text: string }> };
   range: { from: string | null; to: string | null };
   /** Requests analysed: parsed, and inside --since/--until when given (the 401 ratio's denominator). */
@@ -242,7 +242,7 @@ export class ReportBuilder {
       analysis: null,
       errorLog: { authFailures: this.authFailures, byReason: Object.fromEntries([...this.reasons].sort((a, b) => b[1] - a[1])), passwordFiles: [...this.passwordFiles] },
       generatedAt: new Date().toISOString(),
-      sources: sources.map((s) => ({ path: s.path, status: s.status, reason: s.reason, format: s.format, lines: s.lines, parsed: s.parsed, malformed: s.malformed, skipped: s.skipped })),
+      sources: sources.map((s) => ({ path: s.path, status: s.status, reason: s.reason, format: s.format, envelope: s.envelope, lines: s.lines, parsed: s.parsed, errorLines: s.errorLines, malformed: s.malformed, skipped: s.skipped })),
       lines: {
         total,
         parsed: sources.reduce((n, x) => n + x.parsed, 0),

@@ -170,8 +170,9 @@ describe('usage errors exit 2 with one line', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('error.log: detected format nginx_error');
     const report = JSON.parse(r.stdout);
-    // CrowdSec's fixture: 16 "user not found" error lines followed by 6 access-log lines.
-    expect(report.sources[0]).toMatchObject({ format: 'nginx_error', parsed: 16, malformed: 6 });
+    // CrowdSec's fixture: 16 "user not found" error lines followed by 6 access-log lines, both halves read.
+    expect(report.sources[0]).toMatchObject({ format: 'nginx_error', parsed: 22, malformed: 0 });
+    expect(report.requests).toBe(6);
     expect(report.errorLog).toEqual({ authFailures: 16, byReason: { user_not_found: 16 }, passwordFiles: [] });
   });
 });

@@ -1,6 +1,8 @@
-import { parseJsonLine } from '../../src/parse/json';
-import { detectFormat } from '../../src/parse/formats';
+import { resolveAccessFormat } from '../../src/decode/formats';
+import { detectFormat } from '../../src/decode/detect';
 import { isParseFailure, type LogEvent } from '../../src/parse/event';
+
+const parseJsonLine = resolveAccessFormat('json').parse;
 
 describe('JSON lines', () => {
   test('nginx escape=json log_format', () => {
@@ -35,13 +37,14 @@ describe('JSON lines', () => {
   });
 
   test('bad JSON lines say why', () => {
-    const reasons = ['{"remote_addr":"1.2.3.4"', '[1,2]', '{"remote_addr":"1.2.3.4","status":"200"}', '{"remote_addr":{"x":1},"status":"200","msec":"1.5"}']
+    const reasons = ['{"remote_addr":"1.2.3.4"', '[1,2]', '{"remote_addr":"1.2.3.4","status":"200"}', '{"remote_addr":{"x":1},"status":"200","msec":"1700000000.5"}']
       .map((l) => parseJsonLine(l, 'j', 1))
       .map((r) => (isParseFailure(r) ? r.reason : 'parsed'));
     expect(reasons[0]).toMatch(/invalid JSON/);
-    expect(reasons[1]).toMatch(/unexpected JSON/);
+    expect(reasons[1]).toMatch(/unexpected JSON: not an object/);
     expect(reasons[2]).toMatch(/no usable time/);
-    expect(reasons[3]).toMatch(/unexpected JSON: remote_addr/);
+    // An object where the address should be is no address: the line says which keys it looked at.
+    expect(reasons[3]).toMatch(/no client address \(remote_addr, ip, client\.\.\.\)/);
   });
 });
 
@@ -50,7 +53,7 @@ describe('format detection', () => {
   test('picks combined, common, vhost_combined and json by shape', () => {
     const pick = (lines: string[]) => {
       const d = detectFormat('f', lines);
-      return d.ok ? d.format.name : d.message;
+      return d.ok ? d.name : d.message;
     };
     expect(pick([combined, combined])).toBe('combined');
     expect(pick(['192.0.2.1 - - [20/Nov/2026:09:10:00 +0100] "GET / HTTP/1.1" 200 1'])).toBe('common');
@@ -61,9 +64,9 @@ describe('format detection', () => {
 
   test('error logs are recognized as such (read for the reasons behind 401s), not as a wall of malformed lines', () => {
     const d = detectFormat('error.log', ['2012/04/09 11:53:29 [error] 2865#0: *66647 user "xyz" was not found in "/var/www/.htpasswd", client: 192.0.43.10']);
-    expect(d.ok && d.format).toMatchObject({ name: 'nginx_error', kind: 'error' });
+    expect(d.ok && d).toMatchObject({ name: 'nginx_error', primary: 'error' });
     const a = detectFormat('e', ['[Sat Jul 20 21:37:32.266605 2013] [auth_basic:error] [pid 17512] [client 127.0.0.1:51386] AH01618: user  not found: /basic/file']);
-    expect(a.ok && a.format).toMatchObject({ name: 'apache_error', kind: 'error' });
+    expect(a.ok && a).toMatchObject({ name: 'apache_error', primary: 'error' });
   });
 
   test('unknown text is refused with the first line and a hint', () => {

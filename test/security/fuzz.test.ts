@@ -8,7 +8,9 @@
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { resolveFormat, detectFormat, type ResolvedFormat } from '../../src/parse/formats';
+import { resolveFormat } from '../../src/decode/formats';
+import { detectFormat } from '../../src/decode/detect';
+import type { ResolvedFormat } from '../../src/parse/formats';
 import { isParseFailure } from '../../src/parse/event';
 import { parseErrorLogLine } from '../../src/parse/errorlog';
 import { loadRules } from '../../src/rules/load';
@@ -24,6 +26,11 @@ const FORMATS = [
   'combined',
   'vhost_combined',
   'json',
+  'caddy',
+  'traefik',
+  'ecs',
+  'alb',
+  'cloudfront',
   'nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for" $request_time',
   'apache:%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-Agent}i\\" %D',
   'apache:%v:%p %a %l %u %{%d/%b/%Y:%H:%M:%S %z}t \\"%r\\" %s %O',

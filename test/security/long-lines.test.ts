@@ -9,7 +9,9 @@ import path from 'node:path';
 import { parseClfLine } from '../../src/parse/clf';
 import { compileNginxFormat } from '../../src/parse/logformat';
 import { parseErrorLogLine } from '../../src/parse/errorlog';
-import { parseJsonLine } from '../../src/parse/json';
+import { resolveAccessFormat } from '../../src/decode/formats';
+
+const parseJsonLine = resolveAccessFormat('json').parse;
 import { isParseFailure, type LineParser, type LogEvent } from '../../src/parse/event';
 import { ReportBuilder } from '../../src/report/model';
 import { Engine } from '../../src/rules/engine';

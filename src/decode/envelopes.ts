@@ -101,14 +101,28 @@ function asLatin1(s: string): { text: string; plain: boolean } {
   return { text: s, plain: s.indexOf('\\') === -1 };
 }
 
-class DockerJsonFile implements Envelope {
-  readonly name = 'docker' as const;
-  readonly describe = 'Docker json-file records';
+/** Container runtimes cut long lines into records: a record either continues (held) or ends the line. */
+abstract class SplitRecords {
   readonly errorsReadWholeLine = false;
   private readonly joiner: Joiner;
   constructor(maxBytes: number) {
     this.joiner = new Joiner(maxBytes);
   }
+
+  protected piece(text: string, lineNo: number, plain: boolean, last: boolean): Unwrapped | NotEnveloped | null {
+    if (last) return this.joiner.take(text, lineNo, plain);
+    const over = this.joiner.add(text, lineNo, plain);
+    return over === null ? null : { reason: over };
+  }
+
+  flush(): Unwrapped | null {
+    return this.joiner.holding ? this.joiner.take('', 0, true) : null;
+  }
+}
+
+class DockerJsonFile extends SplitRecords implements Envelope {
+  readonly name = 'docker' as const;
+  readonly describe = 'Docker json-file records';
 
   open(line: string, lineNo: number): Unwrapped | NotEnveloped | null {
     if (line.charCodeAt(0) !== 123 /* { */) return { reason: 'not a Docker json-file record' };
@@ -128,29 +142,17 @@ class DockerJsonFile implements Envelope {
     const log = o !== null && typeof o === 'object' ? (o as { log?: unknown }).log : undefined;
     if (typeof log !== 'string') return { reason: 'not a Docker json-file record (no "log" string)' };
     const { text, plain } = asLatin1(log);
-    if (!text.endsWith('\n')) {
-      const over = this.joiner.add(text, lineNo, plain);
-      return over === null ? null : { reason: over };
-    }
-    return this.joiner.take(text.slice(0, text.endsWith('\r\n') ? -2 : -1), lineNo, plain);
-  }
-
-  flush(): Unwrapped | null {
-    return this.joiner.holding ? this.joiner.take('', 0, true) : null;
+    const last = text.endsWith('\n');
+    return this.piece(last ? text.slice(0, text.endsWith('\r\n') ? -2 : -1) : text, lineNo, plain, last);
   }
 }
 
 /** `2016-10-06T00:17:09.669794202Z stdout P …`: the time's shape is checked, not its value (the inner line has its own). */
 const CRI_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/;
 
-class Cri implements Envelope {
+class Cri extends SplitRecords implements Envelope {
   readonly name = 'cri' as const;
   readonly describe = 'Kubernetes CRI records';
-  readonly errorsReadWholeLine = false;
-  private readonly joiner: Joiner;
-  constructor(maxBytes: number) {
-    this.joiner = new Joiner(maxBytes);
-  }
 
   open(line: string, lineNo: number, plain: boolean): Unwrapped | NotEnveloped | null {
     const s1 = line.indexOf(' ');
@@ -162,17 +164,8 @@ class Cri implements Envelope {
     let s3 = line.indexOf(' ', s2 + 1);
     if (s3 === -1) s3 = line.length;
     const tag = line.charCodeAt(s2 + 1);
-    const inner = line.slice(s3 + 1);
-    if (tag === 80 /* P */) {
-      const over = this.joiner.add(inner, lineNo, plain);
-      return over === null ? null : { reason: over };
-    }
-    if (tag !== 70 /* F */) return { reason: 'not a CRI record (tag)' };
-    return this.joiner.take(inner, lineNo, plain);
-  }
-
-  flush(): Unwrapped | null {
-    return this.joiner.holding ? this.joiner.take('', 0, true) : null;
+    if (tag !== 80 /* P */ && tag !== 70 /* F */) return { reason: 'not a CRI record (tag)' };
+    return this.piece(line.slice(s3 + 1), lineNo, plain, tag === 70);
   }
 }
 

@@ -181,6 +181,9 @@ interface Draft {
   requestTime: number | null;
 }
 
+const EPOCH_MS = /^\d{12,14}$/;
+const EPOCH_US = /^\d{15,17}$/;
+
 /** `plain`: the line holds no escape and no byte >= 0x80, so its fields are their own text. */
 function assign(d: Draft, target: FieldTarget, raw: string, plain: boolean): string | undefined {
   switch (target) {
@@ -191,8 +194,9 @@ function assign(d: Draft, target: FieldTarget, raw: string, plain: boolean): str
     case 'time_clf_bracketed': d.time = parseClfTime(raw.slice(1, -1)); break;
     case 'time_iso': d.time = parseIsoTime(raw); break;
     case 'time_epoch_s': d.time = parseEpochSeconds(raw); break;
-    case 'time_epoch_ms': d.time = parseEpochSeconds(raw) / 1000; break;
-    case 'time_epoch_us': d.time = parseEpochSeconds(raw) / 1e6; break;
+    // Apache's %{msec}t and %{usec}t are whole milliseconds and microseconds since the epoch.
+    case 'time_epoch_ms': d.time = EPOCH_MS.test(raw) ? Number(raw) : NaN; break;
+    case 'time_epoch_us': d.time = EPOCH_US.test(raw) ? Math.floor(Number(raw) / 1000) : NaN; break;
     case 'request': {
       const r = decodeRequest(raw, plain);
       d.request = r.request;

@@ -119,9 +119,12 @@ describe('Apache LogFormat compiler', () => {
     expect(ok(both, '198.51.100.7 127.0.0.1 admin [21/Nov/2026:08:00:01 +0000] "GET /login/ HTTP/1.1" 401 381')).toMatchObject({ ip: '198.51.100.7' });
   });
 
-  test('%{sec}t epoch time, and unknown directives are refused', () => {
+  test('%{sec}t, %{msec}t and %{usec}t epoch times, and unknown directives are refused', () => {
     const parse = compileApacheFormat('%a %{sec}t "%r" %s');
     expect(new Date(ok(parse, '192.0.2.5 1763712001 "GET / HTTP/1.1" 200').time).toISOString()).toBe('2025-11-21T08:00:01.000Z');
+    // %{msec}t and %{usec}t (mod_log_config) are whole milli- and microseconds since the epoch.
+    expect(new Date(ok(compileApacheFormat('%a %{msec}t "%r" %s'), '192.0.2.5 1763712001234 "GET / HTTP/1.1" 200').time).toISOString()).toBe('2025-11-21T08:00:01.234Z');
+    expect(new Date(ok(compileApacheFormat('%a %{begin:usec}t "%r" %s'), '192.0.2.5 1763712001234567 "GET / HTTP/1.1" 200').time).toISOString()).toBe('2025-11-21T08:00:01.234Z');
     expect(() => compileApacheFormat('%h %t %>s %Z')).toThrow(/unknown Apache LogFormat directive %Z/);
     expect(() => compileApacheFormat('%h %{%A}t %>s')).toThrow(/unsupported Apache time format/);
   });

@@ -37,6 +37,9 @@ export interface DecoderOptions {
 
 type LineFn = (text: string, lineNo: number, plain: boolean) => void;
 
+/** A file of blank lines or comments decides after this many rather than hold all of them. */
+const MAX_HELD_LINES = 1000;
+
 export class LineDecoder {
   /** Lines read before the decision; a reason marks one already known to be malformed (over the length limit), kept in its place. */
   private held: Array<[string, number, boolean, string | null]> = [];
@@ -108,7 +111,9 @@ export class LineDecoder {
 
   private hold(text: string, lineNo: number, plain: boolean): void {
     this.held.push([text, lineNo, plain, null]);
-    if (!isCommentOrBlank(text) && ++this.heldContent >= (this.opts.sampleLines ?? DETECT_SAMPLE_LINES)) this.decide();
+    const content = !isCommentOrBlank(text) && ++this.heldContent >= (this.opts.sampleLines ?? DETECT_SAMPLE_LINES);
+    // Blank lines and comments do not count towards the sample, but they are held too: bounded.
+    if (content || this.held.length >= MAX_HELD_LINES) this.decide();
   }
 
   private dispatcher(d: Decision): LineFn {

@@ -167,3 +167,17 @@ describe('year-less syslog stamps take the year of the file, not of today', () =
     expect(iso(r.failures[0]?.time as number)).toBe(expected);
   });
 });
+
+describe('holding lines until the format is known', () => {
+  test('a file of comments and blank lines is decided on after a bounded number of them, not held whole', async () => {
+    const { LineDecoder } = await import('../../src/decode/decoder');
+    const skipped: number[] = [];
+    const decoder = new LineDecoder('comments.log', { format: 'auto', errorLogUtcOffsetMinutes: () => 0, yearReference: () => 0, maxRecordBytes: 65536 }, {
+      event: () => undefined, errorLine: () => undefined, malformed: () => undefined, skipped: (n) => skipped.push(n),
+    });
+    for (let i = 1; i <= 5000; i++) decoder.push(i % 2 ? '# failJSON: { "match": false }' : '', i, true);
+    expect(decoder.detection).not.toBeNull();
+    expect(decoder.holding).toBe(false);
+    expect(skipped).toHaveLength(5000);
+  });
+});

@@ -143,103 +143,99 @@ function bruteForce(speed: 'fast' | 'slow'): Scenario {
   };
 }
 
-const subnetBruteForce: Scenario = {
-  kind: 'subnet-brute-force',
-  plan(r) {
-    const surface = r.weighted([['login', 35], ['basic', 30], ['token', 10], ['wordpress', 25]] as const);
-    return {
-      needs: surfaceNeeds(surface), preMin: r.logUniform(5, 90), durMin: r.logUniform(5, 60), postMin: r.logUniform(2, 30),
-      inject(site, log, ir, w) {
-        const tg = target(site, surface, ir);
-        const v6 = ir.chance(0.35);
-        const k = Math.round(ir.logUniform(4, 64));
-        let subnet: string;
-        let ips: string[];
-        if (v6) {
-          const prefix = publicV6Prefix(ir);
-          subnet = `${prefix}::/64`;
-          ips = Array.from({ length: k }, () => v6In(prefix, ir));
-        } else {
-          const base = publicV4(ir).split('.').slice(0, 3).join('.');
-          subnet = `${base}.0/24`;
-          const octets = new Set<number>();
-          while (octets.size < k) octets.add(ir.int(1, 254));
-          ips = [...octets].map((o) => `${base}.${o}`);
-        }
-        const oneUa = ir.chance(0.6);
-        const sharedUa = ir.pick(ATTACK_TOOLS);
-        // Rotation: each address works a slice of the window, or all of them at once.
-        const rotating = ir.chance(0.5);
-        // Floor: at least 40 tries in all (four addresses trying three passwords each is noise).
-        const perIp = Math.max(3, Math.ceil(40 / ips.length), Math.round(ir.logUniform(3, 40)));
-        const clients = new Set<string>();
-        const users = new Set<string>();
-        let total = 0;
-        ips.forEach((ip, i) => {
-          const ua = oneUa ? sharedUa : ir.pick([...ATTACK_TOOLS, ...BROWSERS]);
-          clients.add(ua);
-          const span = w.end - w.start;
-          const from = rotating ? w.start + (span * i) / ips.length : w.start + ir.float(0, span * 0.2);
-          const to = rotating ? w.start + (span * (i + 1)) / ips.length : w.end;
-          for (let j = 0; j < perIp; j++) {
-            const u = guessUser(ir, tg);
-            users.add(u);
-            tryCredentials(site, log, ir, from + ir.float(0, to - from), ip, ua, tg, u);
-            total++;
-          }
-        });
-        return {
-          variant: `${v6 ? 'v6' : 'v4'}-${rotating ? 'rotating' : 'parallel'}`, start: w.start, end: w.end,
-          actor: actorOf({ ips, subnets: [subnet], paths: [tg.path], clients: [...clients], users: tg.area ? [...users] : [] }),
-          detail: `${total} tries from ${ips.length} addresses of ${subnet} (${perIp} each, ${rotating ? 'one after another' : 'in parallel'}, ${oneUa ? 'one user agent' : 'varied user agents'}) on ${tg.method} ${tg.path}; ${describeSite(site)}`,
-        };
-      },
-    };
-  },
-};
+type SurfaceInjector = (site: Site, log: CaseLog, ir: Rand, w: Window, tg: Target, surface: Surface) => Omit<TruthItem, 'kind' | 'expected'>;
 
-const credentialStuffing: Scenario = {
-  kind: 'credential-stuffing',
-  plan(r) {
-    const surface = r.weighted([['login', 45], ['token', 20], ['wordpress', 20], ['basic', 15]] as const);
-    return {
-      needs: surfaceNeeds(surface), preMin: r.logUniform(10, 90), durMin: r.logUniform(5, 90), postMin: r.logUniform(2, 30),
-      inject(site, log, ir, w) {
-        const tg = target(site, surface, ir);
-        let n = Math.round(ir.logUniform(50, 5000));
-        const triesMean = ir.float(1, 3);
-        const minutes = (w.end - w.start) / MIN;
-        // Floor: the wave's failures per minute are at least 3x the path's ordinary ones, or nobody could tell it from them.
-        const ordinaryPerMin = surface === 'basic' ? 0 : site.rate * site.loginShare * site.failShare * 60 * 1.8;
-        while (n < 5000 && (n * triesMean) / minutes < 3 * ordinaryPerMin) n = Math.min(5000, Math.ceil(n * 1.5));
-        const v6Share = ir.float(0, 0.3);
-        const ips: string[] = [];
-        const clients = new Set<string>();
-        const successShare = ir.float(0, 0.03);
-        let total = 0;
-        for (let i = 0; i < n; i++) {
-          const ip = publicIp(ir, v6Share);
-          ips.push(ip);
-          const ua = ir.chance(0.8) ? ir.pick(BROWSERS) : ir.pick(ATTACK_TOOLS);
-          clients.add(ua);
-          const tries = Math.max(1, Math.min(5, Math.round(ir.exp(triesMean))));
-          let t = w.start + ir.float(0, w.end - w.start);
-          for (let j = 0; j < tries; j++) {
-            const user = `${ir.pick(['j', 'm', 'a', 's', 'k', 'd'])}${ir.pick(['smith', 'miller', 'garcia', 'chen', 'martin', 'rossi', 'novak'])}${ir.int(1, 999)}@${ir.pick(['gmail.com', 'yahoo.com', 'outlook.com', 'gmx.de', 'orange.fr', 'mail.ru'])}`;
-            tryCredentials(site, log, ir, t, ip, ua, tg, tg.area ? user : '', j === tries - 1 && ir.chance(successShare));
-            total++;
-            t += ir.float(2 * SEC, 60 * SEC);
-          }
-        }
-        return {
-          variant: surface, start: w.start, end: w.end,
-          actor: actorOf({ ips, paths: [tg.path], clients: [...clients] }),
-          detail: `${total} tries from ${n} addresses (${triesMean.toFixed(1)} each on average, ${pct(v6Share)} IPv6) on ${tg.method} ${tg.path} over ${Math.round(minutes)} min; ordinary login failure share ${pct(site.failShare)}; ${describeSite(site)}`,
-        };
-      },
-    };
-  },
-};
+/** An attack on where credentials are tried: the surface drawn by weight, then history, duration and aftermath (minutes). */
+function surfaceAttack(kind: CaseKind, weights: ReadonlyArray<readonly [Surface, number]>, pre: [number, number], dur: [number, number], inject: SurfaceInjector): Scenario {
+  return {
+    kind,
+    plan(r) {
+      const surface = r.weighted(weights);
+      return {
+        needs: surfaceNeeds(surface), preMin: r.logUniform(...pre), durMin: r.logUniform(...dur), postMin: r.logUniform(2, 30),
+        inject: (site, log, ir, w) => inject(site, log, ir, w, target(site, surface, ir), surface),
+      };
+    },
+  };
+}
+
+const subnetBruteForce = surfaceAttack('subnet-brute-force', [['login', 35], ['basic', 30], ['token', 10], ['wordpress', 25]], [5, 90], [5, 60], (site, log, ir, w, tg) => {
+  const v6 = ir.chance(0.35);
+  const k = Math.round(ir.logUniform(4, 64));
+  let subnet: string;
+  let ips: string[];
+  if (v6) {
+    const prefix = publicV6Prefix(ir);
+    subnet = `${prefix}::/64`;
+    ips = Array.from({ length: k }, () => v6In(prefix, ir));
+  } else {
+    const base = publicV4(ir).split('.').slice(0, 3).join('.');
+    subnet = `${base}.0/24`;
+    const octets = new Set<number>();
+    while (octets.size < k) octets.add(ir.int(1, 254));
+    ips = [...octets].map((o) => `${base}.${o}`);
+  }
+  const oneUa = ir.chance(0.6);
+  const sharedUa = ir.pick(ATTACK_TOOLS);
+  // Rotation: each address works a slice of the window, or all of them at once.
+  const rotating = ir.chance(0.5);
+  // Floor: at least 40 tries in all (four addresses trying three passwords each is noise).
+  const perIp = Math.max(3, Math.ceil(40 / ips.length), Math.round(ir.logUniform(3, 40)));
+  const clients = new Set<string>();
+  const users = new Set<string>();
+  let total = 0;
+  ips.forEach((ip, i) => {
+    const ua = oneUa ? sharedUa : ir.pick([...ATTACK_TOOLS, ...BROWSERS]);
+    clients.add(ua);
+    const span = w.end - w.start;
+    const from = rotating ? w.start + (span * i) / ips.length : w.start + ir.float(0, span * 0.2);
+    const to = rotating ? w.start + (span * (i + 1)) / ips.length : w.end;
+    for (let j = 0; j < perIp; j++) {
+      const u = guessUser(ir, tg);
+      users.add(u);
+      tryCredentials(site, log, ir, from + ir.float(0, to - from), ip, ua, tg, u);
+      total++;
+    }
+  });
+  return {
+    variant: `${v6 ? 'v6' : 'v4'}-${rotating ? 'rotating' : 'parallel'}`, start: w.start, end: w.end,
+    actor: actorOf({ ips, subnets: [subnet], paths: [tg.path], clients: [...clients], users: tg.area ? [...users] : [] }),
+    detail: `${total} tries from ${ips.length} addresses of ${subnet} (${perIp} each, ${rotating ? 'one after another' : 'in parallel'}, ${oneUa ? 'one user agent' : 'varied user agents'}) on ${tg.method} ${tg.path}; ${describeSite(site)}`,
+  };
+});
+
+const credentialStuffing = surfaceAttack('credential-stuffing', [['login', 45], ['token', 20], ['wordpress', 20], ['basic', 15]], [10, 90], [5, 90], (site, log, ir, w, tg, surface) => {
+  let n = Math.round(ir.logUniform(50, 5000));
+  const triesMean = ir.float(1, 3);
+  const minutes = (w.end - w.start) / MIN;
+  // Floor: the wave's failures per minute are at least 3x the path's ordinary ones, or nobody could tell it from them.
+  const ordinaryPerMin = surface === 'basic' ? 0 : site.rate * site.loginShare * site.failShare * 60 * 1.8;
+  while (n < 5000 && (n * triesMean) / minutes < 3 * ordinaryPerMin) n = Math.min(5000, Math.ceil(n * 1.5));
+  const v6Share = ir.float(0, 0.3);
+  const ips: string[] = [];
+  const clients = new Set<string>();
+  const successShare = ir.float(0, 0.03);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const ip = publicIp(ir, v6Share);
+    ips.push(ip);
+    const ua = ir.chance(0.8) ? ir.pick(BROWSERS) : ir.pick(ATTACK_TOOLS);
+    clients.add(ua);
+    const tries = Math.max(1, Math.min(5, Math.round(ir.exp(triesMean))));
+    let t = w.start + ir.float(0, w.end - w.start);
+    for (let j = 0; j < tries; j++) {
+      const user = `${ir.pick(['j', 'm', 'a', 's', 'k', 'd'])}${ir.pick(['smith', 'miller', 'garcia', 'chen', 'martin', 'rossi', 'novak'])}${ir.int(1, 999)}@${ir.pick(['gmail.com', 'yahoo.com', 'outlook.com', 'gmx.de', 'orange.fr', 'mail.ru'])}`;
+      tryCredentials(site, log, ir, t, ip, ua, tg, tg.area ? user : '', j === tries - 1 && ir.chance(successShare));
+      total++;
+      t += ir.float(2 * SEC, 60 * SEC);
+    }
+  }
+  return {
+    variant: surface, start: w.start, end: w.end,
+    actor: actorOf({ ips, paths: [tg.path], clients: [...clients] }),
+    detail: `${total} tries from ${n} addresses (${triesMean.toFixed(1)} each on average, ${pct(v6Share)} IPv6) on ${tg.method} ${tg.path} over ${Math.round(minutes)} min; ordinary login failure share ${pct(site.failShare)}; ${describeSite(site)}`,
+  };
+});
 
 const sensitiveFileProbe: Scenario = {
   kind: 'sensitive-file-probe',

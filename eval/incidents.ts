@@ -338,6 +338,28 @@ const errorLogBruteForce: Scenario = {
 
 // ---- Misconfigurations ----
 
+/** Who a misconfiguration hit: the requests it turned into failures, by address, client and user. */
+class Affected {
+  readonly ips = new Set<string>();
+  readonly clients = new Set<string>();
+  readonly users = new Set<string>();
+  count = 0;
+  first = Infinity;
+
+  add(h: Pick<Hit, 't' | 'ip' | 'ua' | 'user'>): void {
+    this.ips.add(h.ip);
+    this.clients.add(h.ua);
+    if (h.user) this.users.add(h.user);
+    this.first = Math.min(this.first, h.t);
+    this.count++;
+  }
+
+  /** When the first failure happened, or the window's start when there was none. */
+  start(w: Window): number {
+    return Number.isFinite(this.first) ? this.first : w.start;
+  }
+}
+
 type BreakSurface = 'api' | 'basic' | 'login';
 
 /** Requests per second on a surface, before the day/night factor. */
@@ -381,11 +403,7 @@ const brokenDeploy: Scenario = {
           if (surface === 'basic') return areaOf(site, path) === area;
           return path === prefix && h.method === 'POST';
         };
-        const ips = new Set<string>();
-        const clients = new Set<string>();
-        const users = new Set<string>();
-        let count = 0;
-        let first = Infinity;
+        const hit = new Affected();
         const n = log.hits.length;
         for (let i = 0; i < n; i++) {
           const h = log.hits[i] as Hit;
@@ -393,29 +411,25 @@ const brokenDeploy: Scenario = {
           if (surface === 'basic' && h.user === '') continue;
           h.status = 401;
           h.bytes = surface === 'api' ? ir.int(40, 120) : site.setup.server === 'apache' ? 381 : 179;
-          count++;
-          first = Math.min(first, h.t);
-          ips.add(h.ip);
-          clients.add(h.ua);
-          if (h.user) users.add(h.user);
+          hit.add(h);
           if (surface === 'basic' && area && site.errorLog) log.error({ t: h.t, ip: h.ip, what: 'password_mismatch', user: h.user, method: h.method, target: h.target, file: area.file, referer: h.referer });
           // Clients react: an app refreshes its token and retries; a person retypes the password.
           if (surface === 'api' && api && ir.chance(0.6)) {
             serve(site, log, { t: h.t + ir.float(50, 800), ip: h.ip, user: '', method: 'POST', target: api.tokenPath, status: 200, referer: '', ua: h.ua }, ir);
             serve(site, log, { t: h.t + ir.float(900, 3000), ip: h.ip, user: '', method: h.method, target: h.target, status: 401, referer: '', ua: h.ua, bytes: ir.int(40, 120) }, ir);
-            count++;
+            hit.count++;
           } else if (surface === 'login' && ir.chance(0.7)) {
             for (let k = ir.int(1, 3), t = h.t; k > 0; k--) {
               t += ir.float(4000, 20000);
               serve(site, log, { t, ip: h.ip, user: '', method: 'POST', target: h.target, status: 401, referer: h.referer, ua: h.ua }, ir);
-              count++;
+              hit.count++;
             }
           }
         }
         return {
-          variant: `${surface}-${share === 1 ? 'all' : 'most'}`, start: Number.isFinite(first) ? first : w.start, end: w.end,
-          actor: actorOf({ ips: [...ips], paths: [prefix], clients: [...clients], users: [...users] }),
-          detail: `auth on ${prefix} broken for ${share === 1 ? 'every request' : `${pct(share)} of requests`} from ${new Date(w.start).toISOString()} for ${Math.round((w.end - w.start) / MIN)} min${w.end >= log.end ? ' (until the log ends)' : ''}: ${count} failures from ${ips.size} addresses, ${clients.size} clients; ${describeSite(site)}`,
+          variant: `${surface}-${share === 1 ? 'all' : 'most'}`, start: hit.start(w), end: w.end,
+          actor: actorOf({ ips: [...hit.ips], paths: [prefix], clients: [...hit.clients], users: [...hit.users] }),
+          detail: `auth on ${prefix} broken for ${share === 1 ? 'every request' : `${pct(share)} of requests`} from ${new Date(w.start).toISOString()} for ${Math.round((w.end - w.start) / MIN)} min${w.end >= log.end ? ' (until the log ends)' : ''}: ${hit.count} failures from ${hit.ips.size} addresses, ${hit.clients.size} clients; ${describeSite(site)}`,
         };
       },
     };
@@ -487,11 +501,7 @@ function passwordFile(errorOnly: boolean): Scenario {
           // Nginx: a missing file answers 403, an unreadable one 500; Apache answers 500 for both (AH01620).
           const status = nginx && !unreadable ? 403 : 500;
           const what = unreadable ? 'pwfile_unreadable' : 'pwfile_missing';
-          const ips = new Set<string>();
-          const clients = new Set<string>();
-          const users = new Set<string>();
-          let count = 0;
-          let first = Infinity;
+          const hit = new Affected();
           const n = log.hits.length;
           for (let i = 0; i < n; i++) {
             const h = log.hits[i] as Hit;
@@ -500,21 +510,17 @@ function passwordFile(errorOnly: boolean): Scenario {
             h.status = status;
             h.bytes = status === 403 ? 153 : nginx ? 177 : 531;
             log.error({ t: h.t, ip: h.ip, what, user: h.user, method: h.method, target: h.target, file: a.file, referer: h.referer });
-            ips.add(h.ip);
-            clients.add(h.ua);
-            users.add(h.user);
-            first = Math.min(first, h.t);
-            count++;
+            hit.add(h);
             // A person reloads once or twice.
             if (!h.ua.startsWith('Mozilla')) continue;
             for (let k = ir.int(0, 2), t = h.t; k > 0; k--) {
               t += ir.float(1500, 8000);
               serve(site, log, { t, ip: h.ip, user: h.user, method: h.method, target: h.target, status, referer: h.referer, ua: h.ua }, ir, { what, file: a.file });
-              count++;
+              hit.count++;
             }
           }
           // Floor: at least three people tried while the file was gone (few sessions in a short window can leave none).
-          for (let k = count; k < 3; k++) {
+          for (let k = hit.count; k < 3; k++) {
             const t = w.start + ir.float(0, w.end - w.start);
             const ip = publicIp(ir, site.v6Share);
             const ua = ir.pick(BROWSERS);
@@ -523,16 +529,12 @@ function passwordFile(errorOnly: boolean): Scenario {
             const answered = t + ir.float(200, 1500);
             serve(site, log, { t: answered, ip, user, method: 'GET', target: a.prefix, status, referer: '', ua }, ir);
             log.error({ t: answered, ip, what, user, method: 'GET', target: a.prefix, file: a.file, referer: '' });
-            ips.add(ip);
-            clients.add(ua);
-            users.add(user);
-            first = Math.min(first, t);
-            count++;
+            hit.add({ t, ip, ua, user });
           }
           return {
-            variant: `${site.setup.server}-${unreadable ? 'unreadable' : 'missing'}`, start: Number.isFinite(first) ? first : w.start, end: w.end,
-            actor: actorOf({ ips: [...ips], paths: [a.prefix], clients: [...clients], users: [...users] }),
-            detail: `${a.file} ${unreadable ? 'unreadable' : 'missing'} for ${a.prefix} for ${Math.round((w.end - w.start) / MIN)} min: ${count} requests answered ${status} from ${ips.size} addresses${errorOnly ? ', error log only' : ''}; ${describeSite(site)}`,
+            variant: `${site.setup.server}-${unreadable ? 'unreadable' : 'missing'}`, start: hit.start(w), end: w.end,
+            actor: actorOf({ ips: [...hit.ips], paths: [a.prefix], clients: [...hit.clients], users: [...hit.users] }),
+            detail: `${a.file} ${unreadable ? 'unreadable' : 'missing'} for ${a.prefix} for ${Math.round((w.end - w.start) / MIN)} min: ${hit.count} requests answered ${status} from ${hit.ips.size} addresses${errorOnly ? ', error log only' : ''}; ${describeSite(site)}`,
           };
         },
       };

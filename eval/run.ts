@@ -146,6 +146,11 @@ function printSummary(s: Summary, seconds: number): void {
   fa.push(['clean cases only', f.clean.count, f.clean.hours, f.clean.perDay, f.clean.perWeek]);
   out(fa.toString());
   if (Object.keys(f.byRule).length) out(`false alerts by rule: ${Object.entries(f.byRule).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  const misses = Object.entries(s.variants).filter(([k]) => (s.recall[k]?.rate ?? 1) < 1);
+  if (misses.length) {
+    out('right kind by variant, for the kinds with misjudgements:');
+    for (const [k, v] of misses) out(`  ${k}: ${Object.entries(v).sort((a, b) => a[0].localeCompare(b[0])).map(([name, f]) => `${name} ${f.correct}/${f.cases}`).join(', ')}`);
+  }
   const pages = Object.entries(s.pages).map(([k, p]) => `${k} ${p.mean} (max ${p.max})`).join(', ');
   if (pages) out(`incidents per injected incident found (mean, max): ${pages}`);
   if (s.malformedLines) out(`malformed lines: ${s.malformedLines} (the generator wrote lines the product could not read)`);

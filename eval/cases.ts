@@ -69,15 +69,18 @@ function rateBand(rate: number): string {
  * Spans and rates. Clean traffic: mostly (80 %) sites at modest rates, 1-30 req/s, for 6-24 h, and
  * some at 30-2,000 req/s; each span is shortened to stay under the request bound (a 2,000 req/s site
  * gives under a minute, a 2 req/s one a whole day). Incident cases: the scenario's history + incident +
- * aftermath, at a rate up to what the bound allows for that span.
+ * aftermath, at a rate up to what the bound allows for that span; busy ones at 100-2,000 req/s.
  */
-function spanAndRate(r: Rand, kind: CaseKind, minutes: number, opts: CaseOptions): { spanMs: number; rate: number } {
+function spanAndRate(r: Rand, kind: CaseKind, minutes: number, busy: boolean, opts: CaseOptions): { spanMs: number; rate: number } {
   if (kind === 'clean') {
     const rate = r.chance(0.8) ? r.logUniform(1, 30) : r.logUniform(30, 2000);
     const wanted = r.logUniform(6, 24) * HOUR;
     return { spanMs: Math.max(MIN, Math.min(wanted, (opts.maxRequests / rate) * 1000)), rate };
   }
   const spanMs = minutes * MIN;
+  // A busy site (one incident case in ten): 100-2,000 req/s, allowed three times the bound.
+  const busyMax = Math.min(2000, (3 * opts.maxRequests) / (spanMs / 1000));
+  if (busy && busyMax > 100) return { spanMs, rate: r.logUniform(100, busyMax) };
   const maxRate = Math.max(1.001, Math.min(2000, opts.maxRequests / (spanMs / 1000)));
   return { spanMs, rate: r.logUniform(1, maxRate) };
 }
@@ -86,7 +89,15 @@ export function generateCase(seed: number, index: number, opts: CaseOptions = DE
   const kind = caseKind(index);
   const r = new Rand(caseSeed(seed, index));
   const plan = SCENARIOS[kind].plan(r.fork('plan'));
-  const { spanMs, rate } = spanAndRate(r.fork('span'), kind, plan.preMin + plan.durMin + plan.postMin, opts);
+  // Busy sites get 5-10 min of history and at most 5 min after the incident: at 100-2,000 req/s that
+  // is plenty of traffic, and longer would not fit the bound.
+  const busy = kind !== 'clean' && r.fork('busy').chance(0.1);
+  if (busy) {
+    const b = r.fork('busy-span');
+    if (plan.preMin > 0) plan.preMin = Math.min(plan.preMin, b.float(5, 10));
+    plan.postMin = Math.min(plan.postMin, 5);
+  }
+  const { spanMs, rate } = spanAndRate(r.fork('span'), kind, plan.preMin + plan.durMin + plan.postMin, busy, opts);
   // Any day of the year, any hour: the day/night cycle and the log's start fall anywhere.
   const start = Date.UTC(2025, 0, 1) + Math.floor(r.fork('start').float(0, 670 * 24 * HOUR) / 1000) * 1000;
   const end = start + Math.ceil(spanMs / 1000) * 1000;

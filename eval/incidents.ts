@@ -143,103 +143,99 @@ function bruteForce(speed: 'fast' | 'slow'): Scenario {
   };
 }
 
-const subnetBruteForce: Scenario = {
-  kind: 'subnet-brute-force',
-  plan(r) {
-    const surface = r.weighted([['login', 35], ['basic', 30], ['token', 10], ['wordpress', 25]] as const);
-    return {
-      needs: surfaceNeeds(surface), preMin: r.logUniform(5, 90), durMin: r.logUniform(5, 60), postMin: r.logUniform(2, 30),
-      inject(site, log, ir, w) {
-        const tg = target(site, surface, ir);
-        const v6 = ir.chance(0.35);
-        const k = Math.round(ir.logUniform(4, 64));
-        let subnet: string;
-        let ips: string[];
-        if (v6) {
-          const prefix = publicV6Prefix(ir);
-          subnet = `${prefix}::/64`;
-          ips = Array.from({ length: k }, () => v6In(prefix, ir));
-        } else {
-          const base = publicV4(ir).split('.').slice(0, 3).join('.');
-          subnet = `${base}.0/24`;
-          const octets = new Set<number>();
-          while (octets.size < k) octets.add(ir.int(1, 254));
-          ips = [...octets].map((o) => `${base}.${o}`);
-        }
-        const oneUa = ir.chance(0.6);
-        const sharedUa = ir.pick(ATTACK_TOOLS);
-        // Rotation: each address works a slice of the window, or all of them at once.
-        const rotating = ir.chance(0.5);
-        // Floor: at least 40 tries in all (four addresses trying three passwords each is noise).
-        const perIp = Math.max(3, Math.ceil(40 / ips.length), Math.round(ir.logUniform(3, 40)));
-        const clients = new Set<string>();
-        const users = new Set<string>();
-        let total = 0;
-        ips.forEach((ip, i) => {
-          const ua = oneUa ? sharedUa : ir.pick([...ATTACK_TOOLS, ...BROWSERS]);
-          clients.add(ua);
-          const span = w.end - w.start;
-          const from = rotating ? w.start + (span * i) / ips.length : w.start + ir.float(0, span * 0.2);
-          const to = rotating ? w.start + (span * (i + 1)) / ips.length : w.end;
-          for (let j = 0; j < perIp; j++) {
-            const u = guessUser(ir, tg);
-            users.add(u);
-            tryCredentials(site, log, ir, from + ir.float(0, to - from), ip, ua, tg, u);
-            total++;
-          }
-        });
-        return {
-          variant: `${v6 ? 'v6' : 'v4'}-${rotating ? 'rotating' : 'parallel'}`, start: w.start, end: w.end,
-          actor: actorOf({ ips, subnets: [subnet], paths: [tg.path], clients: [...clients], users: tg.area ? [...users] : [] }),
-          detail: `${total} tries from ${ips.length} addresses of ${subnet} (${perIp} each, ${rotating ? 'one after another' : 'in parallel'}, ${oneUa ? 'one user agent' : 'varied user agents'}) on ${tg.method} ${tg.path}; ${describeSite(site)}`,
-        };
-      },
-    };
-  },
-};
+type SurfaceInjector = (site: Site, log: CaseLog, ir: Rand, w: Window, tg: Target, surface: Surface) => Omit<TruthItem, 'kind' | 'expected'>;
 
-const credentialStuffing: Scenario = {
-  kind: 'credential-stuffing',
-  plan(r) {
-    const surface = r.weighted([['login', 45], ['token', 20], ['wordpress', 20], ['basic', 15]] as const);
-    return {
-      needs: surfaceNeeds(surface), preMin: r.logUniform(10, 90), durMin: r.logUniform(5, 90), postMin: r.logUniform(2, 30),
-      inject(site, log, ir, w) {
-        const tg = target(site, surface, ir);
-        let n = Math.round(ir.logUniform(50, 5000));
-        const triesMean = ir.float(1, 3);
-        const minutes = (w.end - w.start) / MIN;
-        // Floor: the wave's failures per minute are at least 3x the path's ordinary ones, or nobody could tell it from them.
-        const ordinaryPerMin = surface === 'basic' ? 0 : site.rate * site.loginShare * site.failShare * 60 * 1.8;
-        while (n < 5000 && (n * triesMean) / minutes < 3 * ordinaryPerMin) n = Math.min(5000, Math.ceil(n * 1.5));
-        const v6Share = ir.float(0, 0.3);
-        const ips: string[] = [];
-        const clients = new Set<string>();
-        const successShare = ir.float(0, 0.03);
-        let total = 0;
-        for (let i = 0; i < n; i++) {
-          const ip = publicIp(ir, v6Share);
-          ips.push(ip);
-          const ua = ir.chance(0.8) ? ir.pick(BROWSERS) : ir.pick(ATTACK_TOOLS);
-          clients.add(ua);
-          const tries = Math.max(1, Math.min(5, Math.round(ir.exp(triesMean))));
-          let t = w.start + ir.float(0, w.end - w.start);
-          for (let j = 0; j < tries; j++) {
-            const user = `${ir.pick(['j', 'm', 'a', 's', 'k', 'd'])}${ir.pick(['smith', 'miller', 'garcia', 'chen', 'martin', 'rossi', 'novak'])}${ir.int(1, 999)}@${ir.pick(['gmail.com', 'yahoo.com', 'outlook.com', 'gmx.de', 'orange.fr', 'mail.ru'])}`;
-            tryCredentials(site, log, ir, t, ip, ua, tg, tg.area ? user : '', j === tries - 1 && ir.chance(successShare));
-            total++;
-            t += ir.float(2 * SEC, 60 * SEC);
-          }
-        }
-        return {
-          variant: surface, start: w.start, end: w.end,
-          actor: actorOf({ ips, paths: [tg.path], clients: [...clients] }),
-          detail: `${total} tries from ${n} addresses (${triesMean.toFixed(1)} each on average, ${pct(v6Share)} IPv6) on ${tg.method} ${tg.path} over ${Math.round(minutes)} min; ordinary login failure share ${pct(site.failShare)}; ${describeSite(site)}`,
-        };
-      },
-    };
-  },
-};
+/** An attack on where credentials are tried: the surface drawn by weight, then history, duration and aftermath (minutes). */
+function surfaceAttack(kind: CaseKind, weights: ReadonlyArray<readonly [Surface, number]>, pre: [number, number], dur: [number, number], inject: SurfaceInjector): Scenario {
+  return {
+    kind,
+    plan(r) {
+      const surface = r.weighted(weights);
+      return {
+        needs: surfaceNeeds(surface), preMin: r.logUniform(...pre), durMin: r.logUniform(...dur), postMin: r.logUniform(2, 30),
+        inject: (site, log, ir, w) => inject(site, log, ir, w, target(site, surface, ir), surface),
+      };
+    },
+  };
+}
+
+const subnetBruteForce = surfaceAttack('subnet-brute-force', [['login', 35], ['basic', 30], ['token', 10], ['wordpress', 25]], [5, 90], [5, 60], (site, log, ir, w, tg) => {
+  const v6 = ir.chance(0.35);
+  const k = Math.round(ir.logUniform(4, 64));
+  let subnet: string;
+  let ips: string[];
+  if (v6) {
+    const prefix = publicV6Prefix(ir);
+    subnet = `${prefix}::/64`;
+    ips = Array.from({ length: k }, () => v6In(prefix, ir));
+  } else {
+    const base = publicV4(ir).split('.').slice(0, 3).join('.');
+    subnet = `${base}.0/24`;
+    const octets = new Set<number>();
+    while (octets.size < k) octets.add(ir.int(1, 254));
+    ips = [...octets].map((o) => `${base}.${o}`);
+  }
+  const oneUa = ir.chance(0.6);
+  const sharedUa = ir.pick(ATTACK_TOOLS);
+  // Rotation: each address works a slice of the window, or all of them at once.
+  const rotating = ir.chance(0.5);
+  // Floor: at least 40 tries in all (four addresses trying three passwords each is noise).
+  const perIp = Math.max(3, Math.ceil(40 / ips.length), Math.round(ir.logUniform(3, 40)));
+  const clients = new Set<string>();
+  const users = new Set<string>();
+  let total = 0;
+  ips.forEach((ip, i) => {
+    const ua = oneUa ? sharedUa : ir.pick([...ATTACK_TOOLS, ...BROWSERS]);
+    clients.add(ua);
+    const span = w.end - w.start;
+    const from = rotating ? w.start + (span * i) / ips.length : w.start + ir.float(0, span * 0.2);
+    const to = rotating ? w.start + (span * (i + 1)) / ips.length : w.end;
+    for (let j = 0; j < perIp; j++) {
+      const u = guessUser(ir, tg);
+      users.add(u);
+      tryCredentials(site, log, ir, from + ir.float(0, to - from), ip, ua, tg, u);
+      total++;
+    }
+  });
+  return {
+    variant: `${v6 ? 'v6' : 'v4'}-${rotating ? 'rotating' : 'parallel'}`, start: w.start, end: w.end,
+    actor: actorOf({ ips, subnets: [subnet], paths: [tg.path], clients: [...clients], users: tg.area ? [...users] : [] }),
+    detail: `${total} tries from ${ips.length} addresses of ${subnet} (${perIp} each, ${rotating ? 'one after another' : 'in parallel'}, ${oneUa ? 'one user agent' : 'varied user agents'}) on ${tg.method} ${tg.path}; ${describeSite(site)}`,
+  };
+});
+
+const credentialStuffing = surfaceAttack('credential-stuffing', [['login', 45], ['token', 20], ['wordpress', 20], ['basic', 15]], [10, 90], [5, 90], (site, log, ir, w, tg, surface) => {
+  let n = Math.round(ir.logUniform(50, 5000));
+  const triesMean = ir.float(1, 3);
+  const minutes = (w.end - w.start) / MIN;
+  // Floor: the wave's failures per minute are at least 3x the path's ordinary ones, or nobody could tell it from them.
+  const ordinaryPerMin = surface === 'basic' ? 0 : site.rate * site.loginShare * site.failShare * 60 * 1.8;
+  while (n < 5000 && (n * triesMean) / minutes < 3 * ordinaryPerMin) n = Math.min(5000, Math.ceil(n * 1.5));
+  const v6Share = ir.float(0, 0.3);
+  const ips: string[] = [];
+  const clients = new Set<string>();
+  const successShare = ir.float(0, 0.03);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const ip = publicIp(ir, v6Share);
+    ips.push(ip);
+    const ua = ir.chance(0.8) ? ir.pick(BROWSERS) : ir.pick(ATTACK_TOOLS);
+    clients.add(ua);
+    const tries = Math.max(1, Math.min(5, Math.round(ir.exp(triesMean))));
+    let t = w.start + ir.float(0, w.end - w.start);
+    for (let j = 0; j < tries; j++) {
+      const user = `${ir.pick(['j', 'm', 'a', 's', 'k', 'd'])}${ir.pick(['smith', 'miller', 'garcia', 'chen', 'martin', 'rossi', 'novak'])}${ir.int(1, 999)}@${ir.pick(['gmail.com', 'yahoo.com', 'outlook.com', 'gmx.de', 'orange.fr', 'mail.ru'])}`;
+      tryCredentials(site, log, ir, t, ip, ua, tg, tg.area ? user : '', j === tries - 1 && ir.chance(successShare));
+      total++;
+      t += ir.float(2 * SEC, 60 * SEC);
+    }
+  }
+  return {
+    variant: surface, start: w.start, end: w.end,
+    actor: actorOf({ ips, paths: [tg.path], clients: [...clients] }),
+    detail: `${total} tries from ${n} addresses (${triesMean.toFixed(1)} each on average, ${pct(v6Share)} IPv6) on ${tg.method} ${tg.path} over ${Math.round(minutes)} min; ordinary login failure share ${pct(site.failShare)}; ${describeSite(site)}`,
+  };
+});
 
 const sensitiveFileProbe: Scenario = {
   kind: 'sensitive-file-probe',
@@ -342,6 +338,28 @@ const errorLogBruteForce: Scenario = {
 
 // ---- Misconfigurations ----
 
+/** Who a misconfiguration hit: the requests it turned into failures, by address, client and user. */
+class Affected {
+  readonly ips = new Set<string>();
+  readonly clients = new Set<string>();
+  readonly users = new Set<string>();
+  count = 0;
+  first = Infinity;
+
+  add(h: Pick<Hit, 't' | 'ip' | 'ua' | 'user'>): void {
+    this.ips.add(h.ip);
+    this.clients.add(h.ua);
+    if (h.user) this.users.add(h.user);
+    this.first = Math.min(this.first, h.t);
+    this.count++;
+  }
+
+  /** When the first failure happened, or the window's start when there was none. */
+  start(w: Window): number {
+    return Number.isFinite(this.first) ? this.first : w.start;
+  }
+}
+
 type BreakSurface = 'api' | 'basic' | 'login';
 
 /** Requests per second on a surface, before the day/night factor. */
@@ -385,11 +403,7 @@ const brokenDeploy: Scenario = {
           if (surface === 'basic') return areaOf(site, path) === area;
           return path === prefix && h.method === 'POST';
         };
-        const ips = new Set<string>();
-        const clients = new Set<string>();
-        const users = new Set<string>();
-        let count = 0;
-        let first = Infinity;
+        const hit = new Affected();
         const n = log.hits.length;
         for (let i = 0; i < n; i++) {
           const h = log.hits[i] as Hit;
@@ -397,29 +411,25 @@ const brokenDeploy: Scenario = {
           if (surface === 'basic' && h.user === '') continue;
           h.status = 401;
           h.bytes = surface === 'api' ? ir.int(40, 120) : site.setup.server === 'apache' ? 381 : 179;
-          count++;
-          first = Math.min(first, h.t);
-          ips.add(h.ip);
-          clients.add(h.ua);
-          if (h.user) users.add(h.user);
+          hit.add(h);
           if (surface === 'basic' && area && site.errorLog) log.error({ t: h.t, ip: h.ip, what: 'password_mismatch', user: h.user, method: h.method, target: h.target, file: area.file, referer: h.referer });
           // Clients react: an app refreshes its token and retries; a person retypes the password.
           if (surface === 'api' && api && ir.chance(0.6)) {
             serve(site, log, { t: h.t + ir.float(50, 800), ip: h.ip, user: '', method: 'POST', target: api.tokenPath, status: 200, referer: '', ua: h.ua }, ir);
             serve(site, log, { t: h.t + ir.float(900, 3000), ip: h.ip, user: '', method: h.method, target: h.target, status: 401, referer: '', ua: h.ua, bytes: ir.int(40, 120) }, ir);
-            count++;
+            hit.count++;
           } else if (surface === 'login' && ir.chance(0.7)) {
             for (let k = ir.int(1, 3), t = h.t; k > 0; k--) {
               t += ir.float(4000, 20000);
               serve(site, log, { t, ip: h.ip, user: '', method: 'POST', target: h.target, status: 401, referer: h.referer, ua: h.ua }, ir);
-              count++;
+              hit.count++;
             }
           }
         }
         return {
-          variant: `${surface}-${share === 1 ? 'all' : 'most'}`, start: Number.isFinite(first) ? first : w.start, end: w.end,
-          actor: actorOf({ ips: [...ips], paths: [prefix], clients: [...clients], users: [...users] }),
-          detail: `auth on ${prefix} broken for ${share === 1 ? 'every request' : `${pct(share)} of requests`} from ${new Date(w.start).toISOString()} for ${Math.round((w.end - w.start) / MIN)} min${w.end >= log.end ? ' (until the log ends)' : ''}: ${count} failures from ${ips.size} addresses, ${clients.size} clients; ${describeSite(site)}`,
+          variant: `${surface}-${share === 1 ? 'all' : 'most'}`, start: hit.start(w), end: w.end,
+          actor: actorOf({ ips: [...hit.ips], paths: [prefix], clients: [...hit.clients], users: [...hit.users] }),
+          detail: `auth on ${prefix} broken for ${share === 1 ? 'every request' : `${pct(share)} of requests`} from ${new Date(w.start).toISOString()} for ${Math.round((w.end - w.start) / MIN)} min${w.end >= log.end ? ' (until the log ends)' : ''}: ${hit.count} failures from ${hit.ips.size} addresses, ${hit.clients.size} clients; ${describeSite(site)}`,
         };
       },
     };
@@ -491,11 +501,7 @@ function passwordFile(errorOnly: boolean): Scenario {
           // Nginx: a missing file answers 403, an unreadable one 500; Apache answers 500 for both (AH01620).
           const status = nginx && !unreadable ? 403 : 500;
           const what = unreadable ? 'pwfile_unreadable' : 'pwfile_missing';
-          const ips = new Set<string>();
-          const clients = new Set<string>();
-          const users = new Set<string>();
-          let count = 0;
-          let first = Infinity;
+          const hit = new Affected();
           const n = log.hits.length;
           for (let i = 0; i < n; i++) {
             const h = log.hits[i] as Hit;
@@ -504,21 +510,17 @@ function passwordFile(errorOnly: boolean): Scenario {
             h.status = status;
             h.bytes = status === 403 ? 153 : nginx ? 177 : 531;
             log.error({ t: h.t, ip: h.ip, what, user: h.user, method: h.method, target: h.target, file: a.file, referer: h.referer });
-            ips.add(h.ip);
-            clients.add(h.ua);
-            users.add(h.user);
-            first = Math.min(first, h.t);
-            count++;
+            hit.add(h);
             // A person reloads once or twice.
             if (!h.ua.startsWith('Mozilla')) continue;
             for (let k = ir.int(0, 2), t = h.t; k > 0; k--) {
               t += ir.float(1500, 8000);
               serve(site, log, { t, ip: h.ip, user: h.user, method: h.method, target: h.target, status, referer: h.referer, ua: h.ua }, ir, { what, file: a.file });
-              count++;
+              hit.count++;
             }
           }
           // Floor: at least three people tried while the file was gone (few sessions in a short window can leave none).
-          for (let k = count; k < 3; k++) {
+          for (let k = hit.count; k < 3; k++) {
             const t = w.start + ir.float(0, w.end - w.start);
             const ip = publicIp(ir, site.v6Share);
             const ua = ir.pick(BROWSERS);
@@ -527,16 +529,12 @@ function passwordFile(errorOnly: boolean): Scenario {
             const answered = t + ir.float(200, 1500);
             serve(site, log, { t: answered, ip, user, method: 'GET', target: a.prefix, status, referer: '', ua }, ir);
             log.error({ t: answered, ip, what, user, method: 'GET', target: a.prefix, file: a.file, referer: '' });
-            ips.add(ip);
-            clients.add(ua);
-            users.add(user);
-            first = Math.min(first, t);
-            count++;
+            hit.add({ t, ip, ua, user });
           }
           return {
-            variant: `${site.setup.server}-${unreadable ? 'unreadable' : 'missing'}`, start: Number.isFinite(first) ? first : w.start, end: w.end,
-            actor: actorOf({ ips: [...ips], paths: [a.prefix], clients: [...clients], users: [...users] }),
-            detail: `${a.file} ${unreadable ? 'unreadable' : 'missing'} for ${a.prefix} for ${Math.round((w.end - w.start) / MIN)} min: ${count} requests answered ${status} from ${ips.size} addresses${errorOnly ? ', error log only' : ''}; ${describeSite(site)}`,
+            variant: `${site.setup.server}-${unreadable ? 'unreadable' : 'missing'}`, start: hit.start(w), end: w.end,
+            actor: actorOf({ ips: [...hit.ips], paths: [a.prefix], clients: [...hit.clients], users: [...hit.users] }),
+            detail: `${a.file} ${unreadable ? 'unreadable' : 'missing'} for ${a.prefix} for ${Math.round((w.end - w.start) / MIN)} min: ${hit.count} requests answered ${status} from ${hit.ips.size} addresses${errorOnly ? ', error log only' : ''}; ${describeSite(site)}`,
           };
         },
       };

@@ -1,6 +1,8 @@
 /**
  * What one case's server wrote: requests (the access log) and error-log entries, and how they are
  * rendered in the formats real Nginx and Apache write, with their escaping, sizes and clocks.
+ * Written apart from src/synth on purpose (its request type looks alike): the lines the product is
+ * judged on must not come from the product's own writer.
  */
 
 /** One request as the server handled it. `ip` is the client; the proxy in front decides what the log shows. */

@@ -101,17 +101,18 @@ async function judge(meta: GeneratedMeta, opts: Options): Promise<CaseResult> {
     const j = judgeCase(meta.truth, incidents, meta.proxyPeer);
     const item = j.items[0];
     // Inhibited alerts are not shown to the operator; they are counted to tell "silenced" from "never found".
-    const inhibitedMatching = item ? judgeCase(meta.truth, (run.report.inhibited ?? []).map((x) => ({ ...x, kind: 'inhibited', severity: '', count: 0, summary: `inhibited: ${x.reason ?? ''}` })), meta.proxyPeer).items[0]?.matched.length ?? 0 : 0;
+    const silenced = (run.report.inhibited ?? []).map((x) => ({ ...x, kind: 'inhibited', severity: '', count: 0, summary: `${x.rule} inhibited: ${x.reason ?? ''}` }));
+    const inhibited = item ? (judgeCase(meta.truth, silenced, meta.proxyPeer).items[0]?.matched ?? []).map(brief) : [];
     return {
       ...base, variant: item?.truth.variant ?? null, expected: item?.truth.expected ?? null, reported: item?.reported ?? null, correct: item?.correct ?? null,
-      pages: item?.matched.length ?? 0, matched: (item?.matched ?? []).map(brief), inhibitedMatching, falseAlerts: j.falseAlerts.map(brief), malformed: run.report.lines.malformed,
+      pages: item?.matched.length ?? 0, matched: (item?.matched ?? []).map(brief), inhibited, falseAlerts: j.falseAlerts.map(brief), malformed: run.report.lines.malformed,
     };
   } catch (e) {
     const item = meta.truth[0];
     const error = e instanceof Error ? e.message : String(e);
     return {
       ...base, detail: `${base.detail} — PRODUCT FAILED: ${error}`, variant: item?.variant ?? null, expected: item?.expected ?? null, reported: item ? 'nothing' : null, correct: item ? item.expected === 'quiet' : null,
-      pages: 0, matched: [], inhibitedMatching: 0, falseAlerts: [], malformed: 0,
+      pages: 0, matched: [], inhibited: [], falseAlerts: [], malformed: 0,
     };
   } finally {
     if (opts.writeLogs === undefined) rmSync(path.dirname(files[0] ?? '/nonexistent/x'), { recursive: true, force: true });
@@ -145,6 +146,11 @@ function printSummary(s: Summary, seconds: number): void {
   fa.push(['clean cases only', f.clean.count, f.clean.hours, f.clean.perDay, f.clean.perWeek]);
   out(fa.toString());
   if (Object.keys(f.byRule).length) out(`false alerts by rule: ${Object.entries(f.byRule).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  const misses = Object.entries(s.variants).filter(([k]) => (s.recall[k]?.rate ?? 1) < 1);
+  if (misses.length) {
+    out('right kind by variant, for the kinds with misjudgements:');
+    for (const [k, v] of misses) out(`  ${k}: ${Object.entries(v).sort((a, b) => a[0].localeCompare(b[0])).map(([name, f]) => `${name} ${f.correct}/${f.cases}`).join(', ')}`);
+  }
   const pages = Object.entries(s.pages).map(([k, p]) => `${k} ${p.mean} (max ${p.max})`).join(', ');
   if (pages) out(`incidents per injected incident found (mean, max): ${pages}`);
   if (s.malformedLines) out(`malformed lines: ${s.malformedLines} (the generator wrote lines the product could not read)`);
@@ -167,7 +173,7 @@ function printSummary(s: Summary, seconds: number): void {
   }
 }
 
-function printCase(c: CaseResult, meta: GeneratedMeta): void {
+function printCase(c: CaseResult, meta: GeneratedMeta, kept: boolean): void {
   const out = (line = '') => process.stdout.write(line + '\n');
   out(`case ${c.index} (${c.kind}${c.variant ? `, ${c.variant}` : ''}): ${c.expected ? `expected ${c.expected}, reported ${c.reported} — ${c.correct ? 'right' : 'WRONG'}` : 'clean traffic'}`);
   out(`  injected: ${c.detail}`);
@@ -175,9 +181,10 @@ function printCase(c: CaseResult, meta: GeneratedMeta): void {
   out(`  site: ${c.site}`);
   out(`  ${c.lines} lines, ${c.hours} h, ${meta.requests} requests from ${new Date(meta.start).toISOString()}`);
   for (const r of c.matched) out(`  matched: ${r.kind} ${r.rule} ${JSON.stringify(r.group)} ${r.start}..${r.end}: ${r.summary}`);
-  if (c.inhibitedMatching) out(`  inhibited alerts naming the actor: ${c.inhibitedMatching}`);
+  for (const r of c.inhibited) out(`  inhibited: ${r.rule} ${JSON.stringify(r.group)} ${r.start}..${r.end}: ${r.summary}`);
   for (const r of c.falseAlerts) out(`  false alert: ${r.kind} ${r.rule} ${JSON.stringify(r.group)} ${r.start}..${r.end}: ${r.summary}`);
-  out(`  report: ${reportCommand(meta.files.map((f) => f.path), meta.formatOption)}`);
+  if (kept) out(`  report: ${reportCommand(meta.files.map((f) => f.path), meta.formatOption)}`);
+  else out(`  logs not kept: add --write-logs DIR to read them with authwatch report`);
 }
 
 async function main(): Promise<void> {
@@ -218,7 +225,7 @@ async function main(): Promise<void> {
   results.sort((a, b) => a.index - b.index);
   const seconds = (Date.now() - started) / 1000;
   if (opts.case !== undefined) {
-    for (const r of results) printCase(r, metas.get(r.index) as GeneratedMeta);
+    for (const r of results) printCase(r, metas.get(r.index) as GeneratedMeta, opts.writeLogs !== undefined);
     return;
   }
   const summary = summarize(opts.seed, results, (i) => replayCommand(opts.seed, i));

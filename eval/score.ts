@@ -28,7 +28,7 @@ export interface CaseResult {
   pages: number;
   matched: IncidentBrief[];
   /** Inhibited alerts that named the injected actor (an attack silenced by a misconfiguration, say). */
-  inhibitedMatching: number;
+  inhibited: IncidentBrief[];
   falseAlerts: IncidentBrief[];
   hours: number;
   lines: number;
@@ -116,7 +116,7 @@ function why(c: CaseResult): string {
   if (c.correct && c.pages > 3) return `right kind, but ${c.pages} incidents for one actor`;
   if (c.correct) return `right kind, ${c.falseAlerts.length} false alert(s) beside it`;
   if (c.expected === 'quiet') return `benign, reported ${c.reported}`;
-  return `expected ${c.expected}, reported ${c.reported}${c.inhibitedMatching ? ` (${c.inhibitedMatching} matching alert(s) inhibited)` : ''}`;
+  return `expected ${c.expected}, reported ${c.reported}${c.inhibited.length ? ` (${c.inhibited.length} matching alert(s) inhibited: ${[...new Set(c.inhibited.map((i) => i.rule))].join(', ')})` : ''}`;
 }
 
 export function summarize(seed: number, results: CaseResult[], replay: (index: number) => string, worstCount = 40): Summary {

@@ -45,6 +45,8 @@ export interface BasicArea {
   scripts: Script[];
   /** Requests per second of people using the area (scaled by the day/night cycle). */
   rate: number;
+  /** Where each user usually works from (drawn on first use). */
+  homes: Map<string, Person>;
 }
 
 export interface ApiApp {
@@ -107,6 +109,8 @@ export interface Site {
   lbChecks: Array<{ ua: string; path: string; everyMs: number }>;
   /** Browsing requests per second (pages and assets), before the day/night factor. */
   browseRate: number;
+  /** People with an account, each with a usual address and browser (drawn on first use). */
+  accounts: Person[];
 }
 
 export interface SiteNeeds {
@@ -189,7 +193,7 @@ export function drawSite(r: Rand, rate: number, needs: SiteNeeds): Site {
     : (() => {
       const path = r.pick(LOGIN_PATHS);
       const json = path.includes('api') || r.chance(0.3);
-      return { path, form: json ? '' : path, successStatus: json ? 200 : r.pick([302, 302, 303, 200]), home: r.pick(['/dashboard', '/account/', '/app/', '/home', '/my/', '/portal/']) };
+      return { path, form: json ? '' : path, successStatus: json ? 200 : r.pick([302, 302, 303, 200]), home: r.pick(['/dashboard/', '/account/', '/app/', '/home/', '/my/', '/portal/']) };
     })();
   const nBasic = needs.basic ? r.int(1, 2) : r.weighted([[0, 45], [1, 40], [2, 15]] as const);
   const appName = r.pick(APP_NAMES);
@@ -210,7 +214,7 @@ export function drawSite(r: Rand, rate: number, needs: SiteNeeds): Site {
       challenged: r.chance(0.6),
       requests: r.int(1, 12),
     }));
-    basic.push({ prefix, users, file: setup.server === 'nginx' ? r.pick(PASSWORD_FILES_NGINX) : r.pick(PASSWORD_FILES_APACHE), scripts, rate: 0 });
+    basic.push({ prefix, users, file: setup.server === 'nginx' ? r.pick(PASSWORD_FILES_NGINX) : r.pick(PASSWORD_FILES_APACHE), scripts, rate: 0, homes: new Map() });
   }
   const hasApi = needs.api ?? r.chance(0.45);
   const api: ApiApp | null = !hasApi ? null : {
@@ -255,6 +259,7 @@ export function drawSite(r: Rand, rate: number, needs: SiteNeeds): Site {
     login, loginShare: r.logUniform(0.0005, 0.02), failShare: r.float(0, 0.25), basic, api, apiClients, integrations, wordpress,
     staticFromRoot: setup.server === 'nginx' && r.chance(0.5), dotfilesDenied: r.chance(0.5), hasFavicon: r.chance(0.8),
     errorLog: needs.errorLog ?? (needsFormatOption(setup.format) === null && r.chance(0.45)), driveByPerHour: r.logUniform(3, 60), monitors, lbChecks, browseRate,
+    accounts: [],
   };
 }
 
@@ -318,13 +323,35 @@ function arrivals(site: Site, r: Rand, from: number, to: number, perSecond: numb
   }
 }
 
-interface Person {
+export interface Person {
   ip: string;
   ua: string;
 }
 
 function person(site: Site, r: Rand): Person {
   return { ip: r.chance(site.natShare) ? r.pick(site.natPool) : publicIp(r, site.v6Share), ua: r.pick(BROWSERS) };
+}
+
+/**
+ * Someone with an account: sign-ins come from a pool sized to about two sign-ins per account over
+ * the log, so people return, mostly from their usual address and browser (one time in five from
+ * somewhere else: a phone, a hotel).
+ */
+function account(site: Site, r: Rand, poolSize: number): Person {
+  const i = r.int(0, Math.max(1, poolSize) - 1);
+  while (site.accounts.length <= i) site.accounts.push(person(site, r));
+  const usual = site.accounts[i] as Person;
+  return r.chance(0.2) ? { ip: person(site, r).ip, ua: usual.ua } : usual;
+}
+
+/** A Basic-auth user's usual address and browser; one session in five from elsewhere. */
+function areaUser(site: Site, r: Rand, area: BasicArea, user: string): Person {
+  let home = area.homes.get(user);
+  if (home === undefined) {
+    home = person(site, r);
+    area.homes.set(user, home);
+  }
+  return r.chance(0.2) ? { ip: person(site, r).ip, ua: home.ua } : home;
 }
 
 function pagePath(site: Site, r: Rand): string {
@@ -349,7 +376,9 @@ function browseSession(site: Site, log: CaseLog, r: Rand, t0: number, p: Person,
       const asset = fill(r.pick(ASSETS), r);
       const missing = asset === '/favicon.ico' && !site.hasFavicon;
       const at = t + 50 + r.exp(300);
-      serve(site, log, { t: at, ip: p.ip, user, method: 'GET', target: asset, status: missing ? 404 : i > 0 && r.chance(0.5) ? 304 : 200, referer: here, ua: p.ua }, r,
+      // A browser sends Basic-auth credentials only below the challenged directory.
+      const sent = area !== null && asset.startsWith(area) ? user : '';
+      serve(site, log, { t: at, ip: p.ip, user: sent, method: 'GET', target: asset, status: missing ? 404 : i > 0 && r.chance(0.5) ? 304 : 200, referer: here, ua: p.ua }, r,
         missing && site.staticFromRoot ? { what: 'file_not_found', file: site.setup.docRoot + asset } : null);
     }
     referer = here;
@@ -358,8 +387,9 @@ function browseSession(site: Site, log: CaseLog, r: Rand, t0: number, p: Person,
 }
 
 /** A person opening a Basic-auth area: the challenge, credentials (sometimes mistyped), then pages. */
-function basicSession(site: Site, log: CaseLog, r: Rand, t0: number, area: BasicArea, p: Person): void {
+function basicSession(site: Site, log: CaseLog, r: Rand, t0: number, area: BasicArea): void {
   const user = r.pick(area.users);
+  const p = areaUser(site, r, area, user);
   const first = area.prefix + fill(r.pick(AREA_PAGES), r);
   serve(site, log, { t: t0, ip: p.ip, user: '', method: 'GET', target: first, status: 401, referer: '', ua: p.ua }, r);
   // Saved credentials answer the dialog at once; typed ones take seconds.
@@ -443,9 +473,8 @@ export function background(site: Site, log: CaseLog, r: Rand): void {
   // ~17 requests per browsing session (pages and their assets).
   const browse = r.fork('browse');
   arrivals(site, browse, from, to, site.browseRate / 17, true, (t) => {
-    const p = person(site, browse);
-    if (rootArea) basicSession(site, log, browse, t, rootArea, p);
-    else browseSession(site, log, browse, t, p, '', null);
+    if (rootArea) basicSession(site, log, browse, t, rootArea);
+    else browseSession(site, log, browse, t, person(site, browse), '', null);
   });
   const crawl = r.fork('crawl');
   arrivals(site, crawl, from, to, Math.max(0.0005, (site.browseRate / 17) * 0.04), false, (t0) => {
@@ -465,13 +494,15 @@ export function background(site: Site, log: CaseLog, r: Rand): void {
   if (site.login) {
     const login = site.login;
     const lr = r.fork('login');
-    arrivals(site, lr, from, to, site.rate * site.loginShare, true, (t) => loginSession(site, log, lr, t, login, person(site, lr)));
+    const signIns = site.rate * site.loginShare * ((to - from) / 1000);
+    const pool = Math.min(50_000, Math.max(20, Math.round(signIns / 2)));
+    arrivals(site, lr, from, to, site.rate * site.loginShare, true, (t) => loginSession(site, log, lr, t, login, account(site, lr, pool)));
   }
   for (const [i, area] of site.basic.entries()) {
     if (area === rootArea) continue;
     const br = r.fork(`basic${i}`);
     // ~12 requests per session in an area.
-    arrivals(site, br, from, to, area.rate / 12, true, (t) => basicSession(site, log, br, t, area, person(site, br)));
+    arrivals(site, br, from, to, area.rate / 12, true, (t) => basicSession(site, log, br, t, area));
   }
   for (const [i, area] of site.basic.entries()) {
     for (const [j, s] of area.scripts.entries()) {
@@ -507,8 +538,9 @@ export function background(site: Site, log: CaseLog, r: Rand): void {
   for (const [i, m] of site.monitors.entries()) {
     const mr = r.fork(`monitor${i}`);
     periodic(mr, from, to, m.everyMs, mr.next(), (t) => {
-      const status = rootArea ? 401 : 200;
-      serve(site, log, { t, ip: mr.pick(m.ips), user: '', method: mr.chance(0.7) ? 'GET' : 'HEAD', target: m.path, status, referer: '', ua: m.ua }, mr);
+      // On a site wholly behind Basic auth a monitor is given an account (one without would be a misconfiguration).
+      const user = rootArea ? (rootArea.users[0] as string) : '';
+      serve(site, log, { t, ip: mr.pick(m.ips), user, method: mr.chance(0.7) ? 'GET' : 'HEAD', target: m.path, status: 200, referer: '', ua: m.ua }, mr);
     });
   }
   for (const [i, c] of site.lbChecks.entries()) {

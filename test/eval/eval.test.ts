@@ -136,7 +136,7 @@ describe('matcher', () => {
   });
 
   test('the summary counts confusions, quiet benign cases and false alerts per week of traffic', () => {
-    const base = { pages: 1, matched: [], inhibitedMatching: 0, falseAlerts: [], hours: 84, lines: 10, malformed: 0, detail: '', site: '', files: [], formatOption: null, tags: { proxy: 'none' } };
+    const base = { pages: 1, matched: [], inhibited: [], falseAlerts: [], hours: 84, lines: 10, malformed: 0, detail: '', site: '', files: [], formatOption: null, tags: { proxy: 'none' } };
     const results: CaseResult[] = [
       { ...base, index: 0, kind: 'brute-force-fast', variant: 'login', expected: 'attack', reported: 'attack', correct: true },
       { ...base, index: 1, kind: 'brute-force-fast', variant: 'login', expected: 'attack', reported: 'both', correct: false },

@@ -74,11 +74,14 @@ const httpOptions = {
   ca_file: z.string().min(1).optional().describe('PEM file of the CA that signed the server certificate'),
 };
 
-const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name: letters, digits and _, not starting with a digit');
+/** Checked by hand rather than as the record's key schema: zod reports a bad key only as "Invalid key in record". */
+const LabelsSchema = z.record(z.string(), z.string().max(1024)).superRefine((labels, ctx) => {
+  for (const k of Object.keys(labels)) if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'not a label name: letters, digits and _, not starting with a digit' });
+});
 
 /** Labels and links of alerts in Alertmanager's shape (the alertmanager output and webhooks with format: alertmanager). */
 const alertShapeOptions = {
-  labels: z.record(LabelName, z.string().max(1024)).optional().describe('static labels added to every alert (an alert\'s own labels win)'),
+  labels: LabelsSchema.optional().describe('static labels added to every alert (an alert\'s own labels win)'),
   generator_url: HttpUrl.optional().describe('link back from each alert (e.g. to a report); {rule} is replaced by the rule id'),
   sample_lines: z.number().int().min(0).max(20).optional().describe('log lines quoted in the samples annotation (default 5)'),
 };
@@ -120,6 +123,7 @@ const OutputsSchema = z.array(OutputSchema).superRefine((outputs, ctx) => {
     const name = outputName(o);
     if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `two outputs are named ${name}: give each its own name (it names the outbox directory)` });
     seen.add(name);
+    if (o.type === 'alertmanager' && new Set(o.urls.map((u) => u.replace(/\/+$/, ''))).size < o.urls.length) ctx.addIssue({ code: 'custom', path: [i, 'urls'], message: 'the same Alertmanager is listed twice' });
     if (o.type === 'webhook' && (o.format ?? 'authwatch') === 'authwatch') {
       for (const k of ['labels', 'generator_url', 'sample_lines', 'receiver', 'external_url'] as const) {
         if (o[k] !== undefined) ctx.addIssue({ code: 'custom', path: [i, k], message: `${k} applies to format: alertmanager only` });

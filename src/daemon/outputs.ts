@@ -7,10 +7,11 @@
 import type { Incident } from '../rules/incident';
 import { durationMs } from '../rules/compile';
 import { printableJson } from '../report/sanitize';
-import { outputName, type OutputConfig } from '../config/schema';
+import { outputName, type AlertmanagerOutputConfig, type OutputConfig, type WebhookOutputConfig } from '../config/schema';
 import { httpTarget, displayUrl, type HttpTarget } from '../notify/http';
 import { NotificationQueue, queueDir, type QueueStats } from '../notify/queue';
 import { BodyEntrySchema, jsonlReceiver, webhookReceiver } from '../notify/receivers';
+import { AlertmanagerEntrySchema, alertmanagerReceiver, alertmanagerWebhookCompose, type AlertShape } from '../notify/alertmanager';
 import type { DispatchLog, RetryPolicy } from '../notify/retry';
 
 /** The stable alert object: a report incident plus its lifecycle status. */
@@ -31,9 +32,19 @@ export async function prepareOutputs(configs: OutputConfig[]): Promise<PreparedO
     const field = `outputs.${i}`;
     const targets: HttpTarget[] = [];
     if (c.type === 'webhook') targets.push(await httpTarget(field, c.url, durationMs(c.timeout ?? '10s'), c));
+    if (c.type === 'alertmanager') for (const url of c.urls) targets.push(await httpTarget(field, url, durationMs(c.timeout ?? '10s'), c));
     out.push({ config: c, name, targets });
   }
   return out;
+}
+
+function shapeOf(c: WebhookOutputConfig | AlertmanagerOutputConfig): AlertShape {
+  return { labels: c.labels ?? {}, generatorUrl: c.generator_url, sampleLines: c.sample_lines ?? 5 };
+}
+
+/** An Alertmanager as logs, metrics and its outbox directory name it: where it is, path prefix included, no credentials. */
+export function alertmanagerTarget(url: URL): string {
+  return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
 function retryOf(c: OutputConfig): RetryPolicy {
@@ -51,6 +62,8 @@ export interface OutputsOptions {
   log: DispatchLog;
   /** limits.outbox_max refused a notification. */
   onLimit: () => void;
+  /** Whether the daemon still has this alert (rule + group key) firing: Alertmanager re-sends stop when it has not. */
+  isFiring: (fingerprint: string) => boolean;
   tickMs?: number;
 }
 
@@ -75,7 +88,15 @@ export class Outputs {
         wanted.set(p.name, { signature, make: () => new NotificationQueue(p.name, c.path, queueDir(this.opts.stateDir, p.name), BodyEntrySchema, jsonlReceiver(c.path), common, this.opts.log) });
       } else if (c.type === 'webhook') {
         const t = p.targets[0] as HttpTarget;
-        wanted.set(p.name, { signature, make: () => new NotificationQueue(p.name, displayUrl(t.url), queueDir(this.opts.stateDir, p.name), BodyEntrySchema, webhookReceiver(t), common, this.opts.log) });
+        const compose = c.format === 'alertmanager' ? alertmanagerWebhookCompose({ ...shapeOf(c), receiver: c.receiver ?? p.name, externalUrl: c.external_url ?? '' }) : undefined;
+        wanted.set(p.name, { signature, make: () => new NotificationQueue(p.name, displayUrl(t.url), queueDir(this.opts.stateDir, p.name), BodyEntrySchema, webhookReceiver(t, compose), common, this.opts.log) });
+      } else if (c.type === 'alertmanager') {
+        // One queue per Alertmanager: one that is down does not hold up the others, and each gets every alert.
+        const resendMs = durationMs(c.resend_interval ?? '1m');
+        for (const t of p.targets) {
+          const target = alertmanagerTarget(t.url);
+          wanted.set(`${p.name} ${target}`, { signature, make: () => new NotificationQueue(p.name, target, queueDir(this.opts.stateDir, p.name, target), AlertmanagerEntrySchema, alertmanagerReceiver(t, shapeOf(c), resendMs, this.opts.isFiring), common, this.opts.log) });
+        }
       }
     }
     for (const [key, r] of this.running) {

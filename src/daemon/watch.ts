@@ -176,7 +176,7 @@ export class WatchDaemon {
     await this.store.init();
     this.state = await this.store.load((m) => this.log.warn(m));
     this.apply(config, rules);
-    this.outputs = new Outputs({ stateDir: config.state_dir, log: this.log, onLimit: () => this.metrics.limitHits.inc({ limit: 'outbox_max' }) });
+    this.outputs = new Outputs({ stateDir: config.state_dir, log: this.log, onLimit: () => this.metrics.limitHits.inc({ limit: 'outbox_max' }), isFiring: (fp) => this.state.firing[fp] !== undefined });
     this.metrics.outputStats = () => this.outputs.stats();
     await this.outputs.apply(outputs, config.limits?.outbox_max ?? 1000);
     await this.applyEmail(config, smtp);

@@ -6,10 +6,10 @@
  * hangs; 503 and 429 are retried, a 400 is dead-lettered with the answer; kill -9 while it is down
  * loses nothing; limits.outbox_max bounds the queue and says so.
  */
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../support/paths';
-import { killDaemons, startDaemon, total, totalWhere, waitFor, type Daemon } from '../support/daemon';
+import { killDaemons, metrics, startDaemon, total, totalWhere, waitFor, type Daemon } from '../support/daemon';
 import { freeTcpPort } from '../support/ports';
 import { lines } from '../support/lines';
 import { TestReceiver } from '../support/receiver';
@@ -174,6 +174,31 @@ test('limits.outbox_max: past it a notification is refused, counted and named in
   expect(await metric(d, 'authwatch_output_queued')).toBe(1);
   expect(await totalWhere(d.port, 'authwatch_limit_hits_total', 'limit="outbox_max"')).toBe(1);
   expect(d.stderr()).toMatch(/"fingerprints":\["brute-force\|198\.51\.100\.8[12]"\].*outbox full \(limits\.outbox_max\): notification not queued/);
+  d.proc.kill('SIGTERM');
+  expect(await d.exited).toBe(0);
+});
+
+test('a bearer token and a secret webhook path are sent but never printed, exported or stored; the outbox is 0700, its files 0600', async () => {
+  const TOKEN = 'tok-d0-not-leak';
+  const PATH_SECRET = 'T0/B0/path-d0-not-leak';
+  const r = await receiver(() => ({ status: 401, body: 'invalid token' }));
+  const dir = tempDir();
+  const cfg = config(dir, r.url(`/services/${PATH_SECRET}`));
+  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('    retry:', '    auth: { token_env: AW_HOOK_TOKEN }\n    retry:'));
+  const d = await startDaemon(cfg, [], { AW_HOOK_TOKEN: TOKEN });
+  appendFileSync(path.join(dir, 'logs', 'access.log'), attack('198.51.100.83'));
+  await waitFor(async () => ((await metric(d, 'authwatch_output_dead_letters_total')) === 1 ? true : undefined), 20_000, () => d.stderr().slice(-2000));
+  expect(r.received[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  expect(r.received[0]?.path).toBe(`/services/${PATH_SECRET}`);
+  const state = path.join(dir, 'state');
+  const files = readdirSync(state, { recursive: true }).map((f) => path.join(state, String(f)));
+  const exposed = [d.stderr(), await metrics(d.port), ...files.filter((f) => statSync(f).isFile()).map((f) => readFileSync(f, 'utf8'))];
+  for (const text of exposed) {
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain('path-d0-not-leak');
+  }
+  expect(files.map((f) => path.relative(state, f))).toEqual(expect.arrayContaining(['outputs', 'outputs/webhook', 'outputs/webhook/dead', 'outputs/webhook/notified.nflog']));
+  for (const f of files) expect({ f, mode: (statSync(f).mode & 0o777).toString(8) }).toEqual({ f, mode: statSync(f).isDirectory() ? '700' : '600' });
   d.proc.kill('SIGTERM');
   expect(await d.exited).toBe(0);
 });

@@ -205,6 +205,14 @@ export const ConfigSchema = z.strictObject({
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
+/** An output with its file paths (the jsonl file, a CA file, password and token files) made absolute. */
+function outputPaths(o: OutputConfig, abs: (p: string) => string): OutputConfig {
+  const opt = (p: string | undefined) => (p === undefined ? undefined : abs(p));
+  if (o.type === 'jsonl') return { ...o, path: abs(o.path) };
+  if (o.type === 'stdout') return o;
+  return { ...o, ca_file: opt(o.ca_file), auth: o.auth && { ...o.auth, pass_file: opt(o.auth.pass_file), token_file: opt(o.auth.token_file) } };
+}
+
 /** Loads and validates the config; relative paths are relative to the config file. Errors name file:line and field. */
 export async function loadConfig(file: string): Promise<Config> {
   let text: string;
@@ -237,7 +245,7 @@ export async function loadConfig(file: string): Promise<Config> {
     inputs: c.inputs.map((i) => (isFileInput(i) ? { ...i, path: abs(i.path) } : i)),
     rules: c.rules === undefined ? undefined : abs(c.rules),
     state_dir: abs(c.state_dir),
-    outputs: c.outputs?.map((o) => (o.type === 'jsonl' ? { ...o, path: abs(o.path) } : (o.type === 'webhook' || o.type === 'alertmanager') ? { ...o, ca_file: o.ca_file === undefined ? undefined : abs(o.ca_file), auth: o.auth && { ...o.auth, pass_file: o.auth.pass_file === undefined ? undefined : abs(o.auth.pass_file), token_file: o.auth.token_file === undefined ? undefined : abs(o.auth.token_file) } } : o)),
+    outputs: c.outputs?.map((o) => outputPaths(o, abs)),
     email: c.email?.smtp.auth?.pass_file === undefined ? c.email : { ...c.email, smtp: { ...c.email.smtp, auth: { ...c.email.smtp.auth, pass_file: abs(c.email.smtp.auth.pass_file) } } },
   };
 }

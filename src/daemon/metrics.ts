@@ -46,7 +46,7 @@ export class DaemonMetrics {
     this.outputMetrics();
   }
 
-  /** authwatch_output_*: the notification queue of every output but stdout and email. */
+  /** authwatch_output_*: the notification queue of every output but stdout (email's too: it keeps its authwatch_email_* names as well). */
   private outputMetrics(): void {
     const source = () => this.outputStats();
     const families: Array<[string, string, 'gauge' | 'counter', (s: QueueStats) => number]> = [

@@ -177,7 +177,7 @@ export class WatchDaemon {
     this.state = await this.store.load((m) => this.log.warn(m));
     this.apply(config, rules);
     this.outputs = new Outputs({ stateDir: config.state_dir, log: this.log, onLimit: () => this.metrics.limitHits.inc({ limit: 'outbox_max' }), isFiring: (fp) => this.state.firing[fp] !== undefined });
-    this.metrics.outputStats = () => this.outputs.stats();
+    this.metrics.outputStats = () => (this.email ? [...this.outputs.stats(), this.email.queueStats] : this.outputs.stats());
     await this.outputs.apply(outputs, config.limits?.outbox_max ?? 1000);
     await this.applyEmail(config, smtp);
     for (const [fp, f] of Object.entries(this.state.firing)) this.log.info({ fingerprint: fp, firedAt: f.firedAt }, 'alert was firing before the restart: it will not be announced again');

@@ -76,7 +76,7 @@ export function alertAnnotations(a: Alert, sampleLines: number): Record<string, 
   const annotations: Record<string, string> = {
     summary: logText(a.summary, MAX_ANNOTATION),
     likely_cause: logText(a.likely_cause, MAX_ANNOTATION),
-    checks: logText(a.checks.map((c, i) => `${i + 1}. ${c}`).join('\n'), MAX_ANNOTATION).replace(/\\x0a/g, '\n'),
+    checks: a.checks.map((c, i) => `${i + 1}. ${logText(c, MAX_SAMPLE_LINE * 2)}`).join('\n').slice(0, MAX_ANNOTATION),
     evidence: logText(evidence, MAX_ANNOTATION),
   };
   const samples = a.samples.slice(0, sampleLines).map((s) => logText(s, MAX_SAMPLE_LINE));

@@ -17,7 +17,8 @@ import { durationMs } from '../rules/compile';
 import { writeFileAtomic } from '../fs/atomic';
 import { Grouper, GroupStateSchema, type GroupFlush, type GroupingPolicy } from './grouping';
 import { Outbox, QueuedSchema } from './outbox';
-import { Dispatcher, RoundLoop, type DispatchLog, type DispatchStats, type Integration, type RetryPolicy } from './retry';
+import { Dispatcher, RoundLoop, type DispatchLog, type Integration, type RetryPolicy } from './retry';
+import type { QueueStats } from './queue';
 import { renderDigest, renderGroup, type RenderedEmail, type RenderOptions } from './render';
 import { diagnose, isPermanentRejection, MailSchema, portOf, type Mail, type SmtpSender } from './smtp';
 
@@ -125,8 +126,8 @@ export class EmailNotifier {
   }
 
   /** The figures every queued output reports (authwatch_output_*). */
-  get dispatchStats(): DispatchStats {
-    return this.dispatcher.stats;
+  get queueStats(): QueueStats {
+    return { output: 'email', target: `${this.config.smtp.host}:${portOf(this.config.smtp)}`, ...this.dispatcher.stats, dropped: 0 };
   }
 
   async start(): Promise<void> {

@@ -202,3 +202,24 @@ test('a bearer token and a secret webhook path are sent but never printed, expor
   d.proc.kill('SIGTERM');
   expect(await d.exited).toBe(0);
 });
+
+test('SIGHUP with a corrected webhook URL: what waited in the outbox goes to the new one; an unset token variable is refused and changes nothing', async () => {
+  const deadPort = await freeTcpPort();
+  const dir = tempDir();
+  const cfg = config(dir, `http://127.0.0.1:${deadPort}/hook`);
+  const d = await startDaemon(cfg);
+  appendFileSync(path.join(dir, 'logs', 'access.log'), attack('198.51.100.84'));
+  await waitFor(async () => ((await metric(d, 'authwatch_output_failed_attempts_total')) >= 1 ? true : undefined), 20_000, () => d.stderr().slice(-2000));
+  const r = await receiver(() => 204);
+  const original = readFileSync(cfg, 'utf8');
+  writeFileSync(cfg, original.replace(`127.0.0.1:${deadPort}`, `127.0.0.1:${r.port}`).replace('    retry:', '    auth: { token_env: AW_UNSET_TOKEN }\n    retry:'));
+  d.proc.kill('SIGHUP');
+  await waitFor(() => (d.stderr().includes('SIGHUP: the new configuration or rules are invalid') ? true : undefined), 10_000, () => d.stderr().slice(-2000));
+  expect(d.stderr()).toContain('AW_UNSET_TOKEN is not set');
+  writeFileSync(cfg, original.replace(`127.0.0.1:${deadPort}`, `127.0.0.1:${r.port}`));
+  d.proc.kill('SIGHUP');
+  await waitFor(() => (r.received.length >= 1 ? true : undefined), 20_000, () => d.stderr().slice(-2000));
+  expect(r.bodies<Posted>().map((b) => [b.status, b.fingerprint])).toEqual([['firing', 'brute-force|198.51.100.84']]);
+  d.proc.kill('SIGTERM');
+  expect(await d.exited).toBe(0);
+});

@@ -12,6 +12,7 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { UsageError } from '../errors';
+import { CONTROL } from '../report/sanitize';
 import type { Attempt } from './retry';
 
 /** Credentials from the environment or a file, never from the config itself. */
@@ -99,7 +100,7 @@ function retryAfterMs(header: string | undefined): number | undefined {
 }
 
 function answerText(status: number, body: string): string {
-  const text = body.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+  const text = body.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
   return `answered ${status}${text ? `: ${text.slice(0, 300)}` : ''}`;
 }
 

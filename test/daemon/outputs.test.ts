@@ -190,17 +190,19 @@ test('a bearer token and a secret webhook path are sent but never printed, expor
   await waitFor(async () => ((await metric(d, 'authwatch_output_dead_letters_total')) === 1 ? true : undefined), 20_000, () => d.stderr().slice(-2000));
   expect(r.received[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
   expect(r.received[0]?.path).toBe(`/services/${PATH_SECRET}`);
+  const exposed = [await metrics(d.port)];
+  // Stopped before the state dir is read: no checkpoint is being written (and renamed) meanwhile.
+  d.proc.kill('SIGTERM');
+  expect(await d.exited).toBe(0);
   const state = path.join(dir, 'state');
   const files = readdirSync(state, { recursive: true }).map((f) => path.join(state, String(f)));
-  const exposed = [d.stderr(), await metrics(d.port), ...files.filter((f) => statSync(f).isFile()).map((f) => readFileSync(f, 'utf8'))];
+  exposed.push(d.stderr(), ...files.filter((f) => statSync(f).isFile()).map((f) => readFileSync(f, 'utf8')));
   for (const text of exposed) {
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain('path-d0-not-leak');
   }
   expect(files.map((f) => path.relative(state, f))).toEqual(expect.arrayContaining(['outputs', 'outputs/webhook', 'outputs/webhook/dead', 'outputs/webhook/notified.nflog']));
   for (const f of files) expect({ f, mode: (statSync(f).mode & 0o777).toString(8) }).toEqual({ f, mode: statSync(f).isDirectory() ? '700' : '600' });
-  d.proc.kill('SIGTERM');
-  expect(await d.exited).toBe(0);
 });
 
 test('SIGHUP with a corrected webhook URL: what waited in the outbox goes to the new one; an unset token variable is refused and changes nothing', async () => {

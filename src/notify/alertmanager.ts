@@ -63,11 +63,11 @@ function labelName(k: string): string {
 }
 
 export function alertLabels(a: Alert, staticLabels: Record<string, string>): Record<string, string> {
-  const labels: Record<string, string> = { ...staticLabels, alertname: a.rule, kind: a.kind, severity: a.severity };
-  for (const [k, v] of Object.entries(a.group)) if (v !== '') labels[labelName(k)] = labelValue(v);
+  const own: Record<string, string> = { alertname: a.rule, kind: a.kind, severity: a.severity };
+  for (const [k, v] of Object.entries(a.group)) if (v !== '') own[labelName(k)] = labelValue(v);
   const hosts = a.top.host ?? [];
-  if (labels.host === undefined && hosts.length === 1) labels.host = labelValue((hosts[0] as { key: string }).key);
-  return labels;
+  if (own.host === undefined && hosts.length === 1) own.host = labelValue((hosts[0] as { key: string }).key);
+  return { ...staticLabels, ...own };
 }
 
 export function alertAnnotations(a: Alert, sampleLines: number): Record<string, string> {

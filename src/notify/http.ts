@@ -114,6 +114,7 @@ export function classify(status: number, body: string, retryAfter?: string): Att
 /** One POST; resolves to what the answer means, never rejects. Extra headers: an idempotency key for instance. */
 export function postJson(t: HttpTarget, target: URL, body: string, signal: AbortSignal, headers: Record<string, string> = {}): Promise<Attempt> {
   const where = displayUrl(t.url);
+  if (signal.aborted) return Promise.resolve({ ok: false, retry: true, reason: 'aborted: authwatch is stopping' });
   return new Promise<Attempt>((resolve) => {
     let settled = false;
     const done = (a: Attempt) => {

@@ -63,10 +63,6 @@ export class NotificationQueue<E extends Queued> {
     this.dispatcher = new Dispatcher(this.outbox, receiver.integration, opts.retry, log, { output, target }, opts.tickMs);
   }
 
-  get dir(): string {
-    return this.outbox.dir;
-  }
-
   get stats(): QueueStats {
     return { output: this.output, target: this.target, ...this.dispatcher.stats, dropped: this.dropped };
   }

@@ -36,7 +36,7 @@ test('labels: the rule, kind, severity and group key; static labels never overri
 
 test('the host is a label when the failures came from one host, and not when from several', () => {
   const a = alert('brute-force');
-  expect(alertLabels({ ...a, top: { ...a.top, host: [{ key: 'web-1', count: 240 }] } }, {}).host).toBe('web-1');
+  expect(alertLabels({ ...a, top: { ...a.top, host: [{ key: 'web-1', count: 240 }] } }, { host: 'from-config' }).host).toBe('web-1');
   expect(alertLabels({ ...a, top: { ...a.top, host: [{ key: 'web-1', count: 200 }, { key: 'web-2', count: 40 }] } }, {}).host).toBeUndefined();
 });
 

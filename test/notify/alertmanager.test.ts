@@ -50,7 +50,7 @@ test('log values in labels and annotations: control characters escaped, lengths 
   expect(fingerprintOf(l1)).not.toBe(fingerprintOf(l2));
   const hostile = { ...a, group: { path: '/x\x1b]2;owned\x07\r\nBcc: y' }, summary: `${'s'.repeat(10_000)}\x1b[2J`, samples: Array.from({ length: 50 }, () => 'l'.repeat(2000)) };
   const labels = alertLabels(hostile, {});
-  expect(labels.path).toBe('/x\\x1b]2;owned\\x07\\x0d\\x0aBcc: y');
+  expect(labels.path).toBe('/x\\x1B]2;owned\\x07\\x0D\\x0ABcc: y');
   const annotations = alertAnnotations(hostile, 5);
   for (const v of Object.values(annotations)) expect(v.length).toBeLessThanOrEqual(4096);
   expect(annotations.summary).not.toMatch(/\x1b/);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the tests run for real, from Debian: Chromium (the HTML report is opened in it), nginx and
-# Apache (end-to-end log producers), logrotate (real rotations). Installs what is missing when this
-# user can (root with apt-get); otherwise says what to do and fails.
+# Apache (end-to-end log producers), logrotate (real rotations), Prometheus Alertmanager (what the
+# alertmanager output posts to). Installs what is missing when this user can (root with apt-get);
+# otherwise says what to do and fails.
 set -euo pipefail
 chromium="${AUTHWATCH_CHROMIUM:-/usr/bin/chromium}"
 missing=()
@@ -9,10 +10,11 @@ missing=()
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 [ -x /usr/sbin/logrotate ] || missing+=(logrotate)
+[ -x "${AUTHWATCH_ALERTMANAGER:-/usr/bin/prometheus-alertmanager}" ] || missing+=(prometheus-alertmanager)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "authwatch tests: installing Debian's ${missing[*]}" >&2
-  # The packages would start their services on ports 80/443: the tests run their own, unprivileged.
+  # The packages would start their services (ports 80/443, 9093): the tests run their own, unprivileged.
   policy=/usr/sbin/policy-rc.d
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
@@ -22,5 +24,5 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   exit 0
 fi
-echo "authwatch tests need: ${missing[*]} (sudo apt-get install ${missing[*]}; or set AUTHWATCH_CHROMIUM)" >&2
+echo "authwatch tests need: ${missing[*]} (sudo apt-get install ${missing[*]}; or set AUTHWATCH_CHROMIUM / AUTHWATCH_ALERTMANAGER)" >&2
 exit 1

@@ -3,6 +3,7 @@
  * cannot drift from what authwatch accepts.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../src/config/schema';
 import { compileNginxFormat } from '../src/parse/logformat';
@@ -33,4 +34,19 @@ test('the fleet setup: the authwatch config loads, and the nginx log_format it n
   const pieces = [...(/log_format authwatch ([\s\S]*?);/.exec(nginx as string)?.[1] ?? '').matchAll(/'([^']*)'/g)].map((m) => m[1]).join('');
   expect(config.inputs[0]?.format).toBe(`nginx:${pieces}`);
   expect(() => compileNginxFormat(pieces)).not.toThrow();
+});
+
+test("the Alertmanager setup: authwatch's side loads, and Alertmanager's own amtool accepts the route and receivers", async () => {
+  const am = section('### Alertmanager: alerts where on-call already lives');
+  const [authwatch, alertmanager] = fenced(am, 'yaml');
+  const dir = tempDir('authwatch-docs-');
+  const file = path.join(dir, 'authwatch.yaml');
+  writeFileSync(file, `inputs:\n  - path: ./access.log\nstate_dir: ./state\n${authwatch}`);
+  const config = await loadConfig(file);
+  expect(config.outputs?.map((o) => o.type)).toEqual(['alertmanager']);
+  const amFile = path.join(dir, 'alertmanager.yml');
+  writeFileSync(amFile, alertmanager as string);
+  const check = spawnSync('amtool', ['check-config', amFile], { encoding: 'utf8' });
+  expect(`${check.stdout}${check.stderr}`).toContain('SUCCESS');
+  expect(check.status).toBe(0);
 });

@@ -39,12 +39,98 @@ export function isFileInput(i: InputConfig): i is FileInputConfig {
   return i.path !== undefined;
 }
 
+const OutputName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lower-case letters, digits, - and _ (at most 40): it names the outbox directory and the metrics label')
+  .optional()
+  .describe('names the output in logs, metrics and its outbox directory (default: its type; needed when two outputs share a type)');
+
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
+
+/** Credentials for an HTTP receiver: from the environment or a file, never written in the config. */
+const HttpAuthSchema = z
+  .strictObject({
+    user: z.string().min(1).optional().describe('basic auth: the user name (with pass_env or pass_file)'),
+    pass_env: z.string().min(1).optional().describe('basic auth: the environment variable holding the password'),
+    pass_file: z.string().min(1).optional().describe('basic auth: a file holding the password (trailing newline ignored)'),
+    token_env: z.string().min(1).optional().describe('bearer token: the environment variable holding it'),
+    token_file: z.string().min(1).optional().describe('bearer token: a file holding it (trailing newline ignored)'),
+  })
+  .refine((a) => {
+    const basic = a.user !== undefined && (a.pass_env === undefined) !== (a.pass_file === undefined);
+    const bearer = (a.token_env === undefined) !== (a.token_file === undefined);
+    const none = (...ks: Array<string | undefined>) => ks.every((k) => k === undefined);
+    return (basic && none(a.token_env, a.token_file)) || (bearer && none(a.user, a.pass_env, a.pass_file));
+  }, 'give user with one of pass_env or pass_file (basic auth), or one of token_env or token_file (bearer token); a secret is never written in the config');
+
+const RetrySchema = z.strictObject({ initial: DurationSchema.optional(), max: DurationSchema.optional() });
+
+/** What every HTTP output takes: timeout, retry backoff, credentials, TLS. */
+const httpOptions = {
+  timeout: DurationSchema.optional().describe('for one request, connect to last byte of the answer (default 10s)'),
+  retry: RetrySchema.optional().describe('backoff while the receiver is down or answers 408/429/5xx (default 5s doubling to 5m)'),
+  auth: HttpAuthSchema.optional(),
+  tls_verify: z.boolean().optional().describe('verify the server certificate (default true)'),
+  ca_file: z.string().min(1).optional().describe('PEM file of the CA that signed the server certificate'),
+};
+
+/** Checked by hand rather than as the record's key schema: zod reports a bad key only as "Invalid key in record". */
+const LabelsSchema = z.record(z.string(), z.string().max(1024)).superRefine((labels, ctx) => {
+  for (const k of Object.keys(labels)) if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'not a label name: letters, digits and _, not starting with a digit' });
+});
+
+/** Labels and links of alerts in Alertmanager's shape (the alertmanager output and webhooks with format: alertmanager). */
+const alertShapeOptions = {
+  labels: LabelsSchema.optional().describe('static labels added to every alert (an alert\'s own labels win)'),
+  generator_url: HttpUrl.optional().describe('link back from each alert (e.g. to a report); {rule} is replaced by the rule id'),
+  sample_lines: z.number().int().min(0).max(20).optional().describe('log lines quoted in the samples annotation (default 5)'),
+};
+
 export const OutputSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('stdout') }),
-  z.strictObject({ type: z.literal('jsonl'), path: z.string().min(1) }),
-  z.strictObject({ type: z.literal('webhook'), url: z.url(), timeout: DurationSchema.optional() }),
+  z.strictObject({ type: z.literal('jsonl'), name: OutputName, path: z.string().min(1), retry: RetrySchema.optional() }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    name: OutputName,
+    url: HttpUrl,
+    format: z.enum(['authwatch', 'alertmanager']).optional().describe("authwatch (default): one alert object a request; alertmanager: the body of Alertmanager's webhook receiver"),
+    receiver: z.string().min(1).max(100).optional().describe('format alertmanager: the receiver field (default: the output name)'),
+    external_url: HttpUrl.optional().describe('format alertmanager: the externalURL field (default empty)'),
+    ...httpOptions,
+    ...alertShapeOptions,
+  }),
+  z.strictObject({
+    type: z.literal('alertmanager'),
+    name: OutputName,
+    urls: z.array(HttpUrl).min(1).describe('every Alertmanager of an HA set: each gets every alert (as Prometheus does)'),
+    resend_interval: DurationSchema.optional().describe("firing alerts are sent again this often; keep it under Alertmanager's resolve_timeout (default 1m; resolve_timeout defaults to 5m)"),
+    ...httpOptions,
+    ...alertShapeOptions,
+  }),
 ]);
 export type OutputConfig = z.infer<typeof OutputSchema>;
+export type WebhookOutputConfig = Extract<OutputConfig, { type: 'webhook' }>;
+export type AlertmanagerOutputConfig = Extract<OutputConfig, { type: 'alertmanager' }>;
+
+/** The name an output goes by: its own, or its type. */
+export function outputName(o: OutputConfig): string {
+  return ('name' in o ? o.name : undefined) ?? o.type;
+}
+
+const OutputsSchema = z.array(OutputSchema).superRefine((outputs, ctx) => {
+  const seen = new Set<string>();
+  outputs.forEach((o, i) => {
+    const name = outputName(o);
+    if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `two outputs are named ${name}: give each its own name (it names the outbox directory)` });
+    seen.add(name);
+    if (o.type === 'alertmanager' && new Set(o.urls.map((u) => u.replace(/\/+$/, ''))).size < o.urls.length) ctx.addIssue({ code: 'custom', path: [i, 'urls'], message: 'the same Alertmanager is listed twice' });
+    if (o.type === 'webhook' && (o.format ?? 'authwatch') === 'authwatch') {
+      for (const k of ['labels', 'generator_url', 'sample_lines', 'receiver', 'external_url'] as const) {
+        if (o[k] !== undefined) ctx.addIssue({ code: 'custom', path: [i, k], message: `${k} applies to format: alertmanager only` });
+      }
+    }
+  });
+});
 
 /** Alert labels an email group can be keyed by (an incident's rule, kind, severity and group fields). */
 export const GROUP_LABELS = ['rule', 'kind', 'severity', 'ip', 'path', 'client', 'user', 'host'] as const;
@@ -99,7 +185,7 @@ export const LimitsSchema = z.strictObject({
   max_line_bytes: z.number().int().min(256).optional().describe('longer lines are counted as malformed (default 65536)'),
   max_files: z.number().int().min(1).optional().describe('files followed at once; more matching a glob are skipped and said (default 512)'),
   key_capacity: z.number().int().min(100).optional().describe('keys kept per rule table; past it the lightest are evicted and figures marked approximate (default 20000)'),
-  outbox_max: z.number().int().min(1).optional().describe('emails queued on disk; past it, alerts wait in their groups until the queue drains (default 1000)'),
+  outbox_max: z.number().int().min(1).optional().describe('notifications queued on disk per output (emails: past it, alerts wait in their groups; other outputs: past it, a notification is refused, counted and logged) (default 1000)'),
 });
 export type Limits = z.infer<typeof LimitsSchema>;
 
@@ -109,7 +195,7 @@ export const ConfigSchema = z.strictObject({
   state_dir: z.string().min(1),
   trusted_proxies: z.array(Cidr).optional().describe('peers whose X-Forwarded-For is believed'),
   ignore: z.strictObject({ cidrs: z.array(Cidr).optional(), user_agents: z.array(z.string().min(1)).optional() }).optional(),
-  outputs: z.array(OutputSchema).optional().describe('default: stdout'),
+  outputs: OutputsSchema.optional().describe('default: stdout'),
   limits: LimitsSchema.optional().describe('resource bounds'),
   email: EmailSchema.optional().describe('email alerts through SMTP (grouped, rate-limited, queued on disk)'),
   poll_interval: DurationSchema.optional().describe('how often files are checked (default 250ms; inotify wakes it sooner)'),
@@ -118,6 +204,14 @@ export const ConfigSchema = z.strictObject({
   max_future: DurationSchema.optional().describe('events dated further ahead of this machine\'s clock are counted and set aside, never analysed (default: allowed_lateness, so that no event on time is made late)'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** An output with its file paths (the jsonl file, a CA file, password and token files) made absolute. */
+function outputPaths(o: OutputConfig, abs: (p: string) => string): OutputConfig {
+  const opt = (p: string | undefined) => (p === undefined ? undefined : abs(p));
+  if (o.type === 'jsonl') return { ...o, path: abs(o.path) };
+  if (o.type === 'stdout') return o;
+  return { ...o, ca_file: opt(o.ca_file), auth: o.auth && { ...o.auth, pass_file: opt(o.auth.pass_file), token_file: opt(o.auth.token_file) } };
+}
 
 /** Loads and validates the config; relative paths are relative to the config file. Errors name file:line and field. */
 export async function loadConfig(file: string): Promise<Config> {
@@ -151,7 +245,7 @@ export async function loadConfig(file: string): Promise<Config> {
     inputs: c.inputs.map((i) => (isFileInput(i) ? { ...i, path: abs(i.path) } : i)),
     rules: c.rules === undefined ? undefined : abs(c.rules),
     state_dir: abs(c.state_dir),
-    outputs: c.outputs?.map((o) => (o.type === 'jsonl' ? { ...o, path: abs(o.path) } : o)),
+    outputs: c.outputs?.map((o) => outputPaths(o, abs)),
     email: c.email?.smtp.auth?.pass_file === undefined ? c.email : { ...c.email, smtp: { ...c.email.smtp, auth: { ...c.email.smtp.auth, pass_file: abs(c.email.smtp.auth.pass_file) } } },
   };
 }

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EmailStats } from '../notify/email';
+import type { QueueStats } from '../notify/queue';
 import type { InputCounters } from './state';
 
 export class DaemonMetrics {
@@ -30,6 +31,8 @@ export class DaemonMetrics {
   readonly checkpointAge = new Gauge({ name: 'authwatch_checkpoint_age_seconds', help: 'Seconds since the last checkpoint was written', registers: [this.registry] });
   /** Email figures, read at scrape time from the notifier (null without an email section). */
   emailStats: (() => EmailStats) | null = null;
+  /** Per output and target (each Alertmanager of an HA set), read at scrape time from the notification queues. */
+  outputStats: () => Iterable<QueueStats> = () => [];
   lastCheckpoint = Date.now();
   private server: http.Server | null = null;
 
@@ -40,6 +43,32 @@ export class DaemonMetrics {
     this.emailGauge('authwatch_email_failed_attempts_total', 'Failed send attempts since start (retried or dead-lettered)', (s) => s.failedAttempts);
     this.emailGauge('authwatch_email_dead_letters_total', 'Emails refused for good and kept in outbox/dead since start', (s) => s.deadLetters);
     this.emailGauge('authwatch_email_digests_total', 'Digests composed because the hourly limit was reached', (s) => s.digests);
+    this.outputMetrics();
+  }
+
+  /** authwatch_output_*: the notification queue of every output but stdout (email's too: it keeps its authwatch_email_* names as well). */
+  private outputMetrics(): void {
+    const source = () => this.outputStats();
+    const families: Array<[string, string, 'gauge' | 'counter', (s: QueueStats) => number]> = [
+      ['authwatch_output_queued', 'Notifications in the outbox not yet accepted by the receiver', 'gauge', (s) => s.queued],
+      ['authwatch_output_oldest_queued_seconds', 'Age of the oldest notification not yet accepted (0 when none)', 'gauge', (s) => s.oldestQueuedSeconds],
+      ['authwatch_output_sent_total', 'Notifications the receiver accepted (re-sends of firing alerts to Alertmanager included)', 'counter', (s) => s.sent],
+      ['authwatch_output_failed_attempts_total', 'Attempts that failed (retried or dead-lettered)', 'counter', (s) => s.failedAttempts],
+      ['authwatch_output_dead_letters_total', 'Notifications refused for good and kept in the dead-letter folder', 'counter', (s) => s.deadLetters],
+      ['authwatch_output_dropped_total', 'Notifications not queued because the outbox was full (limits.outbox_max)', 'counter', (s) => s.dropped],
+    ];
+    for (const [name, help, kind, read] of families) {
+      const collect = function (this: Gauge<'output' | 'target'> | Counter<'output' | 'target'>) {
+        this.reset();
+        for (const s of source()) {
+          if (this instanceof Gauge) this.set({ output: s.output, target: s.target }, read(s));
+          else this.inc({ output: s.output, target: s.target }, read(s));
+        }
+      };
+      const options = { name, help, labelNames: ['output', 'target'] as const, registers: [this.registry], collect };
+      if (kind === 'gauge') new Gauge(options);
+      else new Counter(options);
+    }
   }
 
   private inputCounter(name: string, help: string, read: (c: InputCounters) => number): Counter<'input'> {

@@ -26,7 +26,7 @@ import { LineDecoder } from '../decode/decoder';
 import { StateStore, type State, type InputCounters } from './state';
 import { DaemonMetrics } from './metrics';
 import { jsonForTerminal } from '../report/sanitize';
-import { makeOutput, type Alert, type Output } from './outputs';
+import { Outputs, prepareOutputs, type Alert, type PreparedOutput } from './outputs';
 import { EmailNotifier } from '../notify/email';
 import { createSmtpSender, type SmtpSender } from '../notify/smtp';
 
@@ -74,7 +74,7 @@ export class WatchDaemon {
   private config!: Config;
   private rules!: RuleSet;
   private engine!: Engine;
-  private outputs: Output[] = [];
+  private outputs!: Outputs;
   private store!: StateStore;
   private state!: State;
   private readonly followers = new Map<string, Follower>();
@@ -119,12 +119,13 @@ export class WatchDaemon {
     for (const [key, stream] of this.streams) yield [key, stream.st.counters];
   }
 
-  private async loadAll(): Promise<{ config: Config; rules: RuleSet; smtp: SmtpSender | null }> {
+  private async loadAll(): Promise<{ config: Config; rules: RuleSet; smtp: SmtpSender | null; outputs: PreparedOutput[] }> {
     const config = await loadConfig(this.opts.configFile);
     const rules = await loadRules(config.rules ?? this.opts.bundledRules);
-    // The password is read here, so a missing variable or file is refused like any config error.
+    // Passwords, tokens and CA files are read here, so a missing variable or file is refused like any config error.
     const smtp = config.email ? await createSmtpSender(config.email.smtp) : null;
-    return { config, rules, smtp };
+    const outputs = await prepareOutputs(config.outputs ?? [{ type: 'stdout' }]);
+    return { config, rules, smtp, outputs };
   }
 
   /** Email on, off or changed (SIGHUP): the outbox in the state dir is the same queue throughout. */
@@ -162,7 +163,6 @@ export class WatchDaemon {
       },
       (t) => this.onTransition(t),
     );
-    this.outputs = (config.outputs ?? [{ type: 'stdout' as const }]).map((o) => makeOutput(o, (msg) => this.log.error({ output: o.type }, msg)));
     this.isIgnoredIp = isIgnoredIp;
     const agents = config.ignore?.user_agents;
     // Checked on every line: user agents repeat, so a remembered answer spares the glob regex.
@@ -171,11 +171,14 @@ export class WatchDaemon {
   }
 
   async start(): Promise<void> {
-    const { config, rules, smtp } = await this.loadAll();
+    const { config, rules, smtp, outputs } = await this.loadAll();
     this.store = new StateStore(config.state_dir);
     await this.store.init();
     this.state = await this.store.load((m) => this.log.warn(m));
     this.apply(config, rules);
+    this.outputs = new Outputs({ stateDir: config.state_dir, log: this.log, onLimit: () => this.metrics.limitHits.inc({ limit: 'outbox_max' }), isFiring: (fp) => this.state.firing[fp] !== undefined });
+    this.metrics.outputStats = () => (this.email ? [...this.outputs.stats(), this.email.queueStats] : this.outputs.stats());
+    await this.outputs.apply(outputs, config.limits?.outbox_max ?? 1000);
     await this.applyEmail(config, smtp);
     for (const [fp, f] of Object.entries(this.state.firing)) this.log.info({ fingerprint: fp, firedAt: f.firedAt }, 'alert was firing before the restart: it will not be announced again');
     if (this.opts.metrics) {
@@ -191,8 +194,9 @@ export class WatchDaemon {
 
   private async reload(): Promise<void> {
     try {
-      const { config, rules, smtp } = await this.loadAll();
+      const { config, rules, smtp, outputs } = await this.loadAll();
       this.apply(config, rules);
+      await this.outputs.apply(outputs, config.limits?.outbox_max ?? 1000);
       await this.applyEmail(config, smtp);
       this.watchDirectories();
       await this.startSyslog();
@@ -411,16 +415,17 @@ export class WatchDaemon {
     this.pendingAlerts.push({ ...inc, status: t.status });
   }
 
-  /** Delivers queued alerts, then checkpoints at once so the firing set on disk matches what was sent. */
+  /**
+   * Queues new alerts in every output's outbox on disk, then checkpoints at once so the firing set on
+   * disk matches what was queued. Sending is each output's own loop: nothing here waits for a receiver.
+   */
   private async deliver(): Promise<boolean> {
     if (this.pendingAlerts.length === 0) return false;
     const alerts = this.pendingAlerts;
     this.pendingAlerts = [];
-    for (const alert of alerts) {
-      this.log.info({ fingerprint: alert.fingerprint, status: alert.status, rule: alert.rule }, alert.summary);
-      await Promise.all(this.outputs.map((o) => o.send(alert).catch((e: Error) => this.log.error({ error: e.message }, 'output failed'))));
-    }
-    // On disk in the email queue before the checkpoint records these alerts as announced.
+    for (const alert of alerts) this.log.info({ fingerprint: alert.fingerprint, status: alert.status, rule: alert.rule }, alert.summary);
+    // On disk in the outboxes and the email queue before the checkpoint records these alerts as announced.
+    await this.outputs.accept(alerts);
     if (this.email) await this.email.accept(alerts).catch((e: Error) => this.log.error({ error: e.message }, 'email queue write failed'));
     await this.checkpoint();
     return true;
@@ -494,6 +499,7 @@ export class WatchDaemon {
     for (const w of this.watchers) w.close();
     for (const { server } of this.syslogServers) await server.close();
     await this.email?.stop();
+    await this.outputs.stop();
     await this.metrics.close();
     this.log.info({ engine: this.engine.stats }, 'stopped after a final checkpoint');
   }

@@ -16,9 +16,14 @@ import type { Alert } from '../daemon/outputs';
 import { durationMs } from '../rules/compile';
 import { writeFileAtomic } from '../fs/atomic';
 import { Grouper, GroupStateSchema, type GroupFlush, type GroupingPolicy } from './grouping';
-import { Outbox, type Mail, type OutboxEntry } from './outbox';
+import { Outbox, QueuedSchema } from './outbox';
+import { Dispatcher, RoundLoop, type DispatchLog, type Integration, type RetryPolicy } from './retry';
+import type { QueueStats } from './queue';
 import { renderDigest, renderGroup, type RenderedEmail, type RenderOptions } from './render';
-import { diagnose, isPermanentRejection, portOf, type SmtpSender } from './smtp';
+import { diagnose, isPermanentRejection, MailSchema, portOf, type Mail, type SmtpSender } from './smtp';
+
+export const EmailEntrySchema = QueuedSchema.extend({ mail: MailSchema });
+export type EmailEntry = z.infer<typeof EmailEntrySchema>;
 
 const HOUR = 3_600_000;
 
@@ -31,11 +36,7 @@ const EmailStateSchema = z.object({
 });
 type EmailState = z.infer<typeof EmailStateSchema>;
 
-export interface NotifierLog {
-  info(fields: object, msg: string): void;
-  warn(fields: object, msg: string): void;
-  error(fields: object, msg: string): void;
-}
+export type NotifierLog = DispatchLog;
 
 export interface EmailStats {
   queued: number;
@@ -66,23 +67,41 @@ export function messageDomain(from: string): string {
   return m?.[1] ?? (os.hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'authwatch.local');
 }
 
+export function retryPolicyOf(c: EmailConfig): RetryPolicy {
+  return { initialMs: durationMs(c.retry?.initial ?? '5s'), maxMs: durationMs(c.retry?.max ?? '10m') };
+}
+
+/** The send stage for email: one message an attempt through nodemailer, its failures diagnosed in one line. */
+function smtpIntegration(config: EmailConfig, sender: SmtpSender, log: NotifierLog): Integration<EmailEntry> {
+  return {
+    what: 'email',
+    batchSize: 1,
+    async send([entry]) {
+      try {
+        const res = await sender.send((entry as EmailEntry).mail);
+        if (res.rejected.length > 0) log.error({ id: entry?.id, rejected: res.rejected }, 'the SMTP server refused some recipients; the others got the email');
+        return { ok: true, response: res.response };
+      } catch (e) {
+        return { ok: false, retry: !isPermanentRejection(e), reason: diagnose(e, config.smtp) };
+      }
+    },
+    acceptedFields: (entry, attempt) => ({ messageId: entry.mail.messageId, response: attempt.response, server: `${config.smtp.host}:${portOf(config.smtp)}` }),
+  };
+}
+
 export class EmailNotifier {
   private readonly file: string;
-  private readonly outbox: Outbox;
+  private readonly outbox: Outbox<EmailEntry>;
+  private readonly dispatcher: Dispatcher<EmailEntry>;
   private grouper!: Grouper;
   private state!: EmailState;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = false;
-  /** After a connection-level failure, nothing is tried before this (one backoff for the whole queue). */
-  private smtpBackoffUntil = 0;
+  private readonly loop: RoundLoop;
   private rateLimitSaid = false;
   private outboxFullSaid = false;
-  private readonly counts = { sent: 0, failedAttempts: 0, deadLetters: 0, digests: 0 };
+  private digests = 0;
 
   private outboxMax: number;
   private readonly onLimit: () => void;
-  private readonly tickMs: number;
 
   constructor(
     private config: EmailConfig,
@@ -93,14 +112,22 @@ export class EmailNotifier {
   ) {
     this.outboxMax = opts.outboxMax ?? 1000;
     this.onLimit = opts.onLimit ?? (() => undefined);
-    this.tickMs = opts.tickMs ?? 250;
+    this.loop = new RoundLoop((now) => this.round(now), opts.tickMs ?? 250);
     this.file = path.join(stateDir, 'email.json');
-    this.outbox = new Outbox(stateDir);
+    this.outbox = new Outbox(path.join(stateDir, 'outbox'), EmailEntrySchema);
+    // Ticked by this notifier's own loop, right after composing, so a composed email goes out in the same round.
+    this.dispatcher = new Dispatcher(this.outbox, smtpIntegration(config, sender, log), retryPolicyOf(config), log, {});
   }
 
   /** What /metrics shows; `queued` is whatever the outbox holds now. */
   get stats(): EmailStats {
-    return { queued: this.outbox.size, ...this.counts };
+    const s = this.dispatcher.stats;
+    return { queued: s.queued, sent: s.sent, failedAttempts: s.failedAttempts, deadLetters: s.deadLetters, digests: this.digests };
+  }
+
+  /** The figures every queued output reports (authwatch_output_*). */
+  get queueStats(): QueueStats {
+    return { output: 'email', target: `${this.config.smtp.host}:${portOf(this.config.smtp)}`, ...this.dispatcher.stats, dropped: 0 };
   }
 
   async start(): Promise<void> {
@@ -108,7 +135,7 @@ export class EmailNotifier {
     this.state = await this.load();
     this.grouper = new Grouper(policyOf(this.config), new Map(Object.entries(this.state.groups)));
     if (this.outbox.size > 0) this.log.info({ queued: this.outbox.size, dir: this.outbox.dir }, 'emails left in the outbox by the previous run: sending them');
-    this.schedule();
+    this.loop.start();
   }
 
   /** A SIGHUP with a changed email section: new policy and transport, same queue. */
@@ -118,7 +145,7 @@ export class EmailNotifier {
     this.config = config;
     this.sender = sender;
     this.grouper.setPolicy(policyOf(config));
-    this.smtpBackoffUntil = 0;
+    this.dispatcher.reconfigure(smtpIntegration(config, sender, this.log), retryPolicyOf(config));
   }
 
   /** Persisted before returning: the daemon checkpoints these alerts as announced right after. */
@@ -131,35 +158,25 @@ export class EmailNotifier {
 
   /** Stops the loop once the current round is done; what is queued stays in the outbox for the next start. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
+    await this.dispatcher.stop();
     this.sender.close();
     if (this.outbox.size > 0) this.log.warn({ queued: this.outbox.size, dir: this.outbox.dir }, 'emails still in the outbox: they are sent at the next start');
   }
 
   /** One round now (tests and shutdown use it; the loop calls it every tick). */
-  async tick(now = Date.now()): Promise<void> {
-    this.running = this.running.then(() => this.round(now));
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.tick().finally(() => this.schedule());
-    }, this.tickMs);
-    this.timer.unref();
+  tick(now?: number): Promise<void> {
+    return this.loop.tick(now);
   }
 
   private async round(now: number): Promise<void> {
     try {
       await this.compose(now);
-      await this.sendDue(now);
     } catch (e) {
       // Disk full, permissions: said every round until fixed, never a crash of the daemon.
       this.log.error({ error: (e as Error).message }, 'email notifier round failed');
     }
+    await this.dispatcher.tick(now);
   }
 
   private async compose(now: number): Promise<void> {
@@ -191,7 +208,7 @@ export class EmailNotifier {
     for (const f of single) await this.enqueue([f], renderGroup(f, o), now);
     if (folded.length > 0) {
       await this.enqueue(folded, renderDigest(folded, limit, o), now);
-      this.counts.digests++;
+      this.digests++;
       this.log.warn({ groups: folded.length, limit }, 'email rate limit: alerts folded into one digest');
     }
     await this.save();
@@ -207,42 +224,12 @@ export class EmailNotifier {
       headers['References'] = first.threadId;
     }
     const mail: Mail = { from: this.config.from, to: this.config.to, subject: r.subject, text: r.text, html: r.html, date: new Date(now).toUTCString(), messageId, headers };
-    const entry: OutboxEntry = { id, createdAt: new Date(now).toISOString(), attempts: 0, nextAttemptAt: now, lastError: null, mail };
+    const entry: EmailEntry = { id, createdAt: new Date(now).toISOString(), attempts: 0, nextAttemptAt: now, lastError: null, mail };
     await this.outbox.put(entry);
     for (const f of flushes) this.grouper.markSent(f.key, now, messageId);
     this.state.seq++;
     this.state.composedAt.push(now);
     this.log.info({ id, subject: r.subject }, 'email queued');
-  }
-
-  private async sendDue(now: number): Promise<void> {
-    if (now < this.smtpBackoffUntil) return;
-    for (const entry of this.outbox.due(now)) {
-      if (this.stopped) return;
-      try {
-        const res = await this.sender.send(entry.mail);
-        await this.outbox.delivered(entry.id);
-        this.counts.sent++;
-        this.log.info({ id: entry.id, messageId: entry.mail.messageId, attempts: entry.attempts + 1, response: res.response }, 'email accepted by the SMTP server');
-        if (res.rejected.length > 0) this.log.error({ id: entry.id, rejected: res.rejected }, 'the SMTP server refused some recipients; the others got the email');
-      } catch (e) {
-        const why = diagnose(e, this.config.smtp);
-        this.counts.failedAttempts++;
-        if (isPermanentRejection(e)) {
-          const file = await this.outbox.deadLetter(entry.id, why);
-          this.counts.deadLetters++;
-          this.log.error({ id: entry.id, file, reason: why }, 'email refused for good: kept in the dead-letter folder, not retried');
-        } else {
-          const initial = durationMs(this.config.retry?.initial ?? '5s');
-          const max = durationMs(this.config.retry?.max ?? '10m');
-          const delay = Math.min(max, initial * 2 ** Math.min(entry.attempts, 30));
-          await this.outbox.retryLater(entry.id, why, Date.now() + delay);
-          this.smtpBackoffUntil = Date.now() + delay;
-          this.log.warn({ id: entry.id, attempt: entry.attempts + 1, retryInMs: delay, server: `${this.config.smtp.host}:${portOf(this.config.smtp)}` }, `email not sent, will retry: ${why}`);
-          break;
-        }
-      }
-    }
   }
 
   private async load(): Promise<EmailState> {

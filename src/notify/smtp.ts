@@ -5,10 +5,23 @@
  */
 import { promises as fs } from 'node:fs';
 import nodemailer from 'nodemailer';
+import { z } from 'zod';
 import type { SmtpConfig } from '../config/schema';
 import { durationMs } from '../rules/compile';
 import { UsageError } from '../errors';
-import type { Mail } from './outbox';
+
+/** An email as queued: everything nodemailer needs, fixed when it is composed so a retry sends the same message. */
+export const MailSchema = z.object({
+  from: z.string(),
+  to: z.array(z.string()),
+  subject: z.string(),
+  text: z.string(),
+  html: z.string(),
+  date: z.string(),
+  messageId: z.string(),
+  headers: z.record(z.string(), z.string()),
+});
+export type Mail = z.infer<typeof MailSchema>;
 
 /** The fields of nodemailer's errors that decide what to do. */
 interface SmtpFailure {

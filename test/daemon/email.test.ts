@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { CLI, ROOT, tempDir } from '../support/paths';
 import { parse, stringify } from 'yaml';
-import { killDaemons, startDaemon, total, waitFor } from '../support/daemon';
+import { killDaemons, startDaemon, total, totalWhere, waitFor } from '../support/daemon';
 import { TestSmtpServer } from '../support/smtp';
 import { freeTcpPort } from '../support/ports';
 import { lines } from '../support/lines';
@@ -61,6 +61,7 @@ test('one incident: exactly one firing email, then one resolved email in the sam
   await new Promise((r) => setTimeout(r, 1500));
   expect(server.received).toHaveLength(2);
   expect(await total(d.port, 'authwatch_emails_sent_total')).toBe(2);
+  expect(await totalWhere(d.port, 'authwatch_output_sent_total', 'output="email"')).toBe(2);
   d.proc.kill('SIGTERM');
   expect(await d.exited).toBe(0);
 });

@@ -155,3 +155,8 @@ export async function loadConfig(file: string): Promise<Config> {
     email: c.email?.smtp.auth?.pass_file === undefined ? c.email : { ...c.email, smtp: { ...c.email.smtp, auth: { ...c.email.smtp.auth, pass_file: abs(c.email.smtp.auth.pass_file) } } },
   };
 }
+
+/** The JSON Schema of authwatch.yaml as written (input side: durations as strings), for editors. */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(ConfigSchema, { io: 'input' });
+}

@@ -5,6 +5,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { RuleFileSchema, type Inhibit, type Rule } from './schema';
 import { compileRule, type CompiledRule } from './compile';
+import { ProblemListError } from '../errors';
 
 export interface RuleProblem {
   file: string;
@@ -19,10 +20,9 @@ export function formatProblem(p: RuleProblem): string {
   return `${p.file}:${p.line}:${p.column}: ${p.ruleId ? `rule "${p.ruleId}": ` : ''}${p.field ? p.field + ': ' : ''}${p.message}`;
 }
 
-export class RuleLoadError extends Error {
-  readonly exitCode = 2;
+export class RuleLoadError extends ProblemListError {
   constructor(readonly problems: RuleProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
+    super(problems.map(formatProblem));
     this.name = 'RuleLoadError';
   }
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DIMENSIONS } from '../aggregate/keys';
 import { AUTH_REASONS, type AuthReason } from '../parse/errorlog';
+import { KINDS, SEVERITIES } from './severity';
 
 export const METRICS = [
   'count', 'total', 'ratio', 'answered', 'success',
@@ -17,10 +18,7 @@ export const METRICS = [
 export type Metric = (typeof METRICS)[number];
 export type ReasonMetric = `reason.${AuthReason}`;
 
-export const KINDS = ['attack', 'misconfiguration', 'anomaly'] as const;
-export type Kind = (typeof KINDS)[number];
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { KINDS, SEVERITIES, type Kind, type Severity } from './severity';
 
 export const DurationSchema = z
   .string()

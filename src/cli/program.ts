@@ -3,7 +3,7 @@
  * shell completion (`authwatch completion`) are all generated from this program. Each action loads
  * its command's module when it runs, so start-up (and `--help`) loads commander and nothing heavy.
  */
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import path from 'node:path';
 import { EXIT, type ExitCode } from '../errors';
 import { SEVERITIES } from '../rules/severity';
@@ -18,6 +18,7 @@ export const BUNDLED_RULES = path.resolve(__dirname, '..', '..', 'rules');
 const VERSION = (require('../../package.json') as { version: string }).version;
 
 export const OUTPUT_KINDS = ['text', 'json', 'html', 'md'] as const;
+export const SHELLS = ['bash', 'zsh'] as const;
 
 /** The exit codes, as `--help` and the man page show them (README "Exit codes" says the same). */
 export const EXIT_CODES: ReadonlyArray<[ExitCode, string]> = [
@@ -120,7 +121,7 @@ export function buildProgram(state: RunState = { exitCode: EXIT.ok }): Command {
   rules
     .command('check')
     .description('validate rule files; lists every problem as file:line:column: rule "id": field: message and exits 2')
-    .argument('[dir]', 'rule files directory', BUNDLED_RULES)
+    .addArgument(new Argument('[dir]', 'rule files directory').default(BUNDLED_RULES, 'the bundled rules/'))
     .action(async (dir: string) => {
       const { rulesCheckCommand } = await import('./commands/rules');
       state.exitCode = await rulesCheckCommand(dir);
@@ -141,6 +142,23 @@ export function buildProgram(state: RunState = { exitCode: EXIT.ok }): Command {
     .action(async (raw: unknown) => {
       const { emailTestCommand } = await import('./commands/email');
       await emailTestCommand(raw);
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script: eval "$(authwatch completion bash)", or save it where your shell loads completions')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(SHELLS))
+    .action(async (shell: (typeof SHELLS)[number]) => {
+      const { completionCommand } = await import('./commands/completion');
+      await completionCommand(shell, buildProgram());
+    });
+
+  program
+    .command('man')
+    .description('print the manual page (roff), generated from these same definitions: authwatch man | man -l -')
+    .action(async () => {
+      const { manCommand } = await import('./commands/man');
+      await manCommand(buildProgram(), VERSION);
     });
 
   return program;

@@ -38,7 +38,7 @@ beforeAll(async () => {
   registry = await startLocalRegistry(ROOT);
   // A copy of what a clean clone holds (no dist/), so the tarball is what prepack builds from sources.
   const src = path.join(tmp, 'checkout');
-  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'src', 'rules']) cpSync(path.join(ROOT, f), path.join(src, f), { recursive: true });
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'src', 'rules', 'scripts']) cpSync(path.join(ROOT, f), path.join(src, f), { recursive: true });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(src, 'node_modules'));
   await npm(['pack', '--pack-destination', tmp], src);
   tarball = path.join(tmp, `authwatch-${pkg.version}.tgz`);
@@ -57,6 +57,8 @@ test('the tarball holds what runs: dist (no source maps, no generators), rules, 
   expect(top).toEqual(['LICENSE', 'README.md', 'dist', 'package.json', 'rules']);
   expect(files).toContain('dist/cli/main.js');
   expect(files).toContain('dist/authwatch.1');
+  // The HTML report's stylesheet and script, read at run time beside the compiled module.
+  expect(files.filter((f) => f.startsWith('dist/report/assets/')).length).toBeGreaterThan(0);
   expect(files.filter((f) => f.endsWith('.map') || f.endsWith('.ts') || f.startsWith('dist/synth/'))).toEqual([]);
   expect(files.filter((f) => f.startsWith('rules/')).sort()).toEqual(readdirSync(path.join(ROOT, 'rules')).map((f) => `rules/${f}`).sort());
 });

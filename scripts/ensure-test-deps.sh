@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the tests run for real, from Debian: Chromium (the HTML report is opened in it), nginx and
-# Apache (end-to-end log producers), logrotate (real rotations). Installs what is missing when this
+# Apache (end-to-end log producers), logrotate (real rotations), zsh (its completion script is run). Installs what is missing when this
 # user can (root with apt-get); otherwise says what to do and fails.
 set -euo pipefail
 chromium="${AUTHWATCH_CHROMIUM:-/usr/bin/chromium}"
@@ -9,6 +9,7 @@ missing=()
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 [ -x /usr/sbin/logrotate ] || missing+=(logrotate)
+[ -x /usr/bin/zsh ] || missing+=(zsh)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "authwatch tests: installing Debian's ${missing[*]}" >&2

@@ -93,3 +93,26 @@ describe('authwatch completion bash, in a real bash', () => {
     expect(complete('report', '--rules', 'rul')).toEqual(['rules']);
   });
 });
+
+describe('authwatch completion zsh, in a real zsh', () => {
+  const dir = tempDir();
+  const script = path.join(dir, '_authwatch');
+  writeFileSync(script, runCli(['completion', 'zsh']).stdout);
+
+  /** What zsh's completion system offers for the line typed, in an interactive zsh on a pseudo-terminal. */
+  function complete(line: string): string[] {
+    const r = spawnSync('zsh', [path.join(ROOT, 'test', 'support', 'zsh-complete.zsh'), `authwatch ${line}`, script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    return r.stdout.replace(/\r/g, '').split('\n').filter(Boolean);
+  }
+
+  test('commands, subcommands, options, choices and files', () => {
+    expect(complete('').sort()).toEqual([...(tree[0]?.commands ?? [])].sort());
+    expect(complete('rules ').sort()).toEqual(['check', 'schema']);
+    expect(complete('report -').sort()).toEqual([...(tree.find((t) => t.words.join(' ') === 'report')?.options ?? [])].sort());
+    expect(complete('report --output ')).toEqual(['text', 'json', 'html', 'md']);
+    expect(complete('report --fail-on ')).toEqual(['low', 'medium', 'high', 'critical']);
+    expect(complete('completion ')).toEqual(['bash', 'zsh']);
+    expect(complete('report samples/nginx-acc')).toEqual(['samples/nginx-access.log', 'samples/nginx-access.log.1.gz']);
+  });
+});

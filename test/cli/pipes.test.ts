@@ -2,10 +2,10 @@
  * Output into pipes that end early or read slowly, through real shell pipelines: the reader going away
  * ends the command quietly (no EPIPE stack trace), and a slow reader holds the producer back.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import path from 'node:path';
-import { CLI, tempDir } from '../support/paths';
+import { CLI, ROOT, tempDir } from '../support/paths';
 import { runPiped } from '../support/cli';
 import { Output } from '../../src/cli/output';
 
@@ -42,6 +42,18 @@ describe('a reader that stops early ends the output quietly', () => {
     expect(r.stdout.split('\n')).toHaveLength(2);
     expect(r.code).toBe(0);
   });
+});
+
+test('watch … | head -1: the daemon stops as on SIGTERM once its reader has gone (checkpoint, exit 0)', () => {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, 'access.log'), readFileSync(path.join(ROOT, 'samples', 'nginx-access.log')));
+  writeFileSync(path.join(dir, 'authwatch.yaml'), 'inputs:\n  - path: ./access.log\nstate_dir: ./state\n');
+  // `timeout` only so that a daemon which never notices cannot outlive the test; it is not a timing.
+  const r = runPiped(['watch', '-c', path.join(dir, 'authwatch.yaml'), '--from-start'], 'head -1', false, 'timeout 120');
+  expect(JSON.parse(r.stdout)).toMatchObject({ rule: 'brute-force', status: 'firing' });
+  expect(r.stderr).toContain('"msg":"stopped after a final checkpoint"');
+  expect(r.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+  expect(r.code).toBe(0);
 });
 
 describe('a slow reader gets everything, with one drain listener', () => {

@@ -20,11 +20,11 @@ export function runCli(args: string[], input?: string | Buffer, env: NodeJS.Proc
  * Runs `authwatch ARGS` at the head of a real shell pipeline (`| head -2`, a slow reader…), with its
  * stderr and exit status kept apart from the rest of the pipeline's.
  */
-export function runPiped(args: string[], tail: string, stderrToo = false): { code: number; stdout: string; stderr: string } {
+export function runPiped(args: string[], tail: string, stderrToo = false, wrapper = ''): { code: number; stdout: string; stderr: string } {
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const script = stderrToo
-    ? `node "$CLI" ${quoted} 2>&1 | ${tail}; echo "exit=\${PIPESTATUS[0]}" >&2`
-    : `node "$CLI" ${quoted} 2>"$ERR" | ${tail}; echo "exit=\${PIPESTATUS[0]}" >>"$ERR"; cat "$ERR" >&2`;
+    ? `${wrapper} node "$CLI" ${quoted} 2>&1 | ${tail}; echo "exit=\${PIPESTATUS[0]}" >&2`
+    : `${wrapper} node "$CLI" ${quoted} 2>"$ERR" | ${tail}; echo "exit=\${PIPESTATUS[0]}" >>"$ERR"; cat "$ERR" >&2`;
   const err = path.join(os.tmpdir(), `authwatch-pipe-${process.pid}-${Math.random().toString(36).slice(2)}.err`);
   const r = spawnSync('bash', ['-c', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CLI, ERR: err }, maxBuffer: 256 * 1024 * 1024 });
   rmSync(err, { force: true });

@@ -6,22 +6,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLI, ROOT, tempDir } from '../support/paths';
 import { runCli } from '../support/cli';
+import { ruleYaml } from '../support/rules';
 
 beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
 });
 
-const RULE = (id: string, extra = '') => `  - id: ${id}
-    title: T
-    kind: attack
-    severity: high
-    window: 5m
-    when: { count: 3 }
-    summary: "{count} from {group.ip}"
-    group_by: [ip]
-    likely_cause: c
-    checks: [x]
-${extra}`;
+
 
 function write(dir: string, name: string, text: string): string {
   const file = path.join(dir, name);
@@ -80,7 +71,7 @@ limits: { max_line_bytes: 10 }
     expect(ok.stdout).toMatch(/^authwatch\.example\.yaml: OK \(3 inputs, 2 outputs, \d+ rules, email; rules from the bundled rules\/\)\n$/);
     const dir = tempDir();
     mkdirSync(path.join(dir, 'rules'));
-    write(path.join(dir, 'rules'), 'a.yaml', `rules:\n${RULE('a').replace('count: 3', 'ratio: 2')}`);
+    write(path.join(dir, 'rules'), 'a.yaml', `rules:\n${ruleYaml('a').replace('count: 3', 'ratio: 2')}`);
     const file = write(dir, 'authwatch.yaml', 'inputs:\n  - path: ./access.log\nstate_dir: ./state\nrules: ./rules\n');
     const r = runCli(['config', 'check', file]);
     expect(r.code).toBe(2);
@@ -113,12 +104,12 @@ describe('authwatch rules check', () => {
       dir,
       'a.yaml',
       `rules:
-${RULE('one').replace('kind: attack', 'kind: attak').replace('when: { count: 3 }', 'when: { count: 3, ratio: { gte: 1.5 }, distinct_paths: { gte: -1 }, ratoi: 0.5 }')}${RULE('two', '    threshold: 4\n')}inhibit:
+${ruleYaml('one').replace('kind: attack', 'kind: attak').replace('when: { count: 3 }', 'when: { count: 3, ratio: { gte: 1.5 }, distinct_paths: { gte: -1 }, ratoi: 0.5 }')}${ruleYaml('two', '    threshold: 4\n')}inhibit:
   - source: { rules: [nope] }
     target: { kinds: [attack] }
 `,
     );
-    write(dir, 'b.yaml', `rules:\n${RULE('one')}${RULE('three').replace('{group.ip}', '{group.path}')}${RULE('four').replace('window: 5m', 'window: 5s')}`);
+    write(dir, 'b.yaml', `rules:\n${ruleYaml('one')}${ruleYaml('three').replace('{group.ip}', '{group.path}')}${ruleYaml('four').replace('window: 5m', 'window: 5s')}`);
     const r = runCli(['rules', 'check', dir]);
     expect(r.code).toBe(2);
     const a = path.join(dir, 'a.yaml');
@@ -138,7 +129,7 @@ ${RULE('one').replace('kind: attack', 'kind: attak').replace('when: { count: 3 }
 
   test('thresholds inside their metric\'s range pass; "1 rule OK in 1 file"', () => {
     const dir = tempDir();
-    write(dir, 'a.yaml', `rules:\n${RULE('a').replace('count: 3', 'count: 3, ratio: { lte: 1 }, increase: { gte: -0.5 }, had_success_before: 1, distinct_paths: 0')}`);
+    write(dir, 'a.yaml', `rules:\n${ruleYaml('a').replace('count: 3', 'count: 3, ratio: { lte: 1 }, increase: { gte: -0.5 }, had_success_before: 1, distinct_paths: 0')}`);
     const r = runCli(['rules', 'check', dir]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('1 rule OK in 1 file (a)\n');
@@ -153,7 +144,7 @@ ${RULE('one').replace('kind: attack', 'kind: attak').replace('when: { count: 3 }
     ['reason.user_not_found: -3', 'when.reason.user_not_found: out of range: a count (0 or more)'],
   ])('%s is refused', (condition, message) => {
     const dir = tempDir();
-    write(dir, 'a.yaml', `rules:\n${RULE('a').replace('count: 3', `count: 3, ${condition}`)}`);
+    write(dir, 'a.yaml', `rules:\n${ruleYaml('a').replace('count: 3', `count: 3, ${condition}`)}`);
     const r = runCli(['rules', 'check', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`rule "a": ${message}`);

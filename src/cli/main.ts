@@ -5,6 +5,7 @@ import v8 from 'node:v8';
 import { EXIT, FailureError, ProblemListError, UsageError, type ExitCode } from '../errors';
 import { buildProgram, type RunState } from './program';
 import { guardStderr, ReaderGone, say } from './output';
+import { linesForTerminal } from '../report/sanitize';
 
 export { BUNDLED_RULES } from './program';
 
@@ -20,7 +21,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     // The reader closed the pipe (`| head`): the output ends there, and so does the command.
     if (e instanceof ReaderGone) return state.exitCode;
     if (e instanceof ProblemListError) {
-      process.stderr.write(e.message + '\n');
+      process.stderr.write(linesForTerminal(e.message) + '\n');
       return e.exitCode;
     }
     if (e instanceof UsageError || e instanceof FailureError) {

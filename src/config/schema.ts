@@ -5,7 +5,7 @@ import path from 'node:path';
 import { FormatSpecSchema } from '../decode/formats';
 import { DurationSchema, SEVERITIES } from '../rules/schema';
 import { ProblemListError, UsageError } from '../errors';
-import { YamlSource, formatYamlPath } from './yaml';
+import { YamlSource, formatYamlPath, type YamlProblem } from './yaml';
 
 const Cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'a CIDR such as 10.0.0.0/8');
 
@@ -122,7 +122,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 /** Validates a config's text: the config, or every problem in it as `file:line:column: field: message`, sorted by position. */
 export function validateConfigText(file: string, text: string): { ok: true; config: Config } | { ok: false; problems: string[] } {
   const { source, problems } = YamlSource.parse(text);
-  const at = (p: { line: number; column: number; path: ReadonlyArray<string | number>; message: string }) => `${file}:${p.line}:${p.column}: ${p.path.length > 0 ? formatYamlPath(p.path) + ': ' : ''}${p.message}`;
+  const at = (p: YamlProblem) => `${file}:${p.line}:${p.column}: ${p.path.length > 0 ? formatYamlPath(p.path) + ': ' : ''}${p.message}`;
   if (!source) return { ok: false, problems: problems.map(at) };
   const parsed = ConfigSchema.safeParse(source.data ?? {});
   if (parsed.success) return { ok: true, config: parsed.data };

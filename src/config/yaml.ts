@@ -121,7 +121,7 @@ export class YamlSource {
         const depth = (b: z.core.$ZodIssue[]) => Math.max(...b.map((i) => i.path.length));
         const deepest = branches.reduce<z.core.$ZodIssue[] | undefined>((best, b) => (best === undefined || depth(b) > depth(best) ? b : best), undefined);
         if (deepest !== undefined && depth(deepest) > 0) {
-          for (const i of deepest) this.describe(i, [...path, ...(i.path as PropertyKey[])], undefined, out);
+          for (const i of deepest) this.describe(i, [...path, ...(i.path as PropertyKey[])], schema, out);
           return;
         }
         const expected = [...new Set(branches.flatMap((b) => b.filter((i) => i.code === 'invalid_type').map((i) => article((i as { expected: string }).expected))))];

@@ -63,14 +63,12 @@ function ruleProblem(file: string, source: YamlSource | undefined, p: YamlProble
  */
 export function parseRuleText(file: string, text: string): ParsedRuleFile {
   const { source, problems: yamlProblems } = YamlSource.parse(text);
-  const empty = { rules: [], inhibit: [], ruleIndex: [], inhibitIndex: [], ids: [] };
-  if (!source) return { ...empty, problems: yamlProblems.map((p) => ruleProblem(file, undefined, p)) };
-  const raw = source.data ?? {};
-  const parsed = RuleFileSchema.safeParse(raw);
-  const problems = parsed.success ? [] : source.problemsFor(parsed.error.issues, RuleFileSchema).map((p) => ruleProblem(file, source, p));
+  const out: ParsedRuleFile = { rules: [], inhibit: [], problems: [], ruleIndex: [], inhibitIndex: [], ids: [], source };
+  if (!source) return { ...out, problems: yamlProblems.map((p) => ruleProblem(file, undefined, p)) };
+  const parsed = RuleFileSchema.safeParse(source.data ?? {});
+  if (!parsed.success) out.problems = source.problemsFor(parsed.error.issues, RuleFileSchema).map((p) => ruleProblem(file, source, p));
   const rawRules = source.valueAt(['rules']);
   const rawInhibit = source.valueAt(['inhibit']);
-  const out: ParsedRuleFile = { ...empty, rules: [], inhibit: [], problems, source, ids: [] };
   if (Array.isArray(rawRules)) {
     rawRules.forEach((r: unknown, i) => {
       const id = (r as { id?: unknown } | null)?.id;
@@ -128,7 +126,7 @@ export async function loadRules(dir: string): Promise<RuleSet> {
     problems.push(...parsed.problems);
     const source = parsed.source;
     if (!source) continue;
-    const at = (index: number, p: ReadonlyArray<string | number>, part?: 'key' | 'value') => source.positionOf(['rules', index, ...p], part);
+    const at = (index: number, p: ReadonlyArray<string | number>) => source.positionOf(['rules', index, ...p]);
     const valid = new Map(parsed.ruleIndex.map((index, k) => [index, parsed.rules[k] as Rule]));
     parsed.ids.forEach((id, index) => {
       if (id === undefined) return;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What the tests run for real, from Debian: Chromium (the HTML report is opened in it), nginx and
 # Apache (end-to-end log producers), logrotate (real rotations), Prometheus Alertmanager (what the
-# alertmanager output posts to). Installs what is missing when this user can (root with apt-get);
-# otherwise says what to do and fails.
+# alertmanager output posts to), zsh (its completion script is run). Installs what is missing when
+# this user can (root with apt-get); otherwise says what to do and fails.
 set -euo pipefail
 chromium="${AUTHWATCH_CHROMIUM:-/usr/bin/chromium}"
 missing=()
@@ -11,6 +11,7 @@ missing=()
 [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 [ -x /usr/sbin/logrotate ] || missing+=(logrotate)
 [ -x "${AUTHWATCH_ALERTMANAGER:-/usr/bin/prometheus-alertmanager}" ] || missing+=(prometheus-alertmanager)
+[ -x /usr/bin/zsh ] || missing+=(zsh)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "authwatch tests: installing Debian's ${missing[*]}" >&2

@@ -2,10 +2,10 @@
 import { z } from 'zod';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
 import { FormatSpecSchema } from '../decode/formats';
 import { DurationSchema, SEVERITIES } from '../rules/schema';
-import { UsageError } from '../errors';
+import { ProblemListError, UsageError } from '../errors';
+import { YamlSource, formatYamlPath, type YamlProblem } from './yaml';
 
 const Cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'a CIDR such as 10.0.0.0/8');
 
@@ -213,6 +213,16 @@ function outputPaths(o: OutputConfig, abs: (p: string) => string): OutputConfig 
   return { ...o, ca_file: opt(o.ca_file), auth: o.auth && { ...o.auth, pass_file: opt(o.auth.pass_file), token_file: opt(o.auth.token_file) } };
 }
 
+/** Validates a config's text: the config, or every problem in it as `file:line:column: field: message`, sorted by position. */
+export function validateConfigText(file: string, text: string): { ok: true; config: Config } | { ok: false; problems: string[] } {
+  const { source, problems } = YamlSource.parse(text);
+  const at = (p: YamlProblem) => `${file}:${p.line}:${p.column}: ${p.path.length > 0 ? formatYamlPath(p.path) + ': ' : ''}${p.message}`;
+  if (!source) return { ok: false, problems: problems.map(at) };
+  const parsed = ConfigSchema.safeParse(source.data ?? {});
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return { ok: false, problems: source.problemsFor(parsed.error.issues, ConfigSchema).map(at) };
+}
+
 /** Loads and validates the config; relative paths are relative to the config file. Errors name file:line and field. */
 export async function loadConfig(file: string): Promise<Config> {
   let text: string;
@@ -221,25 +231,11 @@ export async function loadConfig(file: string): Promise<Config> {
   } catch (e) {
     throw new UsageError(`${file}: cannot read the config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const pos = lineCounter.linePos(e?.pos[0] ?? 0);
-    throw new UsageError(`${file}:${pos.line}:${pos.col}: YAML: ${e?.message.split('\n')[0]}`);
-  }
-  const parsed = ConfigSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    let node: unknown;
-    const at = issue?.path ?? [];
-    for (let n = at.length; n >= 0 && !isNode(node); n--) node = doc.getIn(at.slice(0, n) as unknown[], true);
-    const pos = lineCounter.linePos(isNode(node) && node.range ? node.range[0] : 0);
-    throw new UsageError(`${file}:${pos.line}:${pos.col}: ${at.map(String).join('.') || 'config'}: ${issue?.message ?? 'invalid'}`);
-  }
+  const parsed = validateConfigText(file, text);
+  if (!parsed.ok) throw new ProblemListError(parsed.problems);
   const base = path.dirname(path.resolve(file));
   const abs = (p: string) => (path.isAbsolute(p) ? p : path.join(base, p));
-  const c = parsed.data;
+  const c = parsed.config;
   return {
     ...c,
     inputs: c.inputs.map((i) => (isFileInput(i) ? { ...i, path: abs(i.path) } : i)),
@@ -248,4 +244,9 @@ export async function loadConfig(file: string): Promise<Config> {
     outputs: c.outputs?.map((o) => outputPaths(o, abs)),
     email: c.email?.smtp.auth?.pass_file === undefined ? c.email : { ...c.email, smtp: { ...c.email.smtp, auth: { ...c.email.smtp.auth, pass_file: abs(c.email.smtp.auth.pass_file) } } },
   };
+}
+
+/** The JSON Schema of authwatch.yaml as written (input side: durations as strings), for editors. */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(ConfigSchema, { io: 'input' });
 }

@@ -5,7 +5,7 @@
  * error lines (a container's output, fail2ban-style test files) loses neither half as malformed.
  * `report` (ingest/read) and `watch` (daemon) both read through this.
  */
-import type { LogEvent } from '../parse/event';
+import type { LogEvent, ParseFailure } from '../parse/event';
 import { isCommentOrBlank, type AccessFormat } from '../parse/formats';
 import { parseErrorLogLine, type AuthFailureEvent } from '../parse/errorlog';
 import { DETECT_SAMPLE_LINES, detectFormat, type Decision, type Detection } from './detect';
@@ -15,7 +15,8 @@ export interface DecodeSink {
   event(e: LogEvent): void;
   /** An error-log line: an authentication failure, or null for any other error line. */
   errorLine(failure: AuthFailureEvent | null, lineNo: number): void;
-  malformed(lineNo: number, reason: string, text: string): void;
+  /** `column`: 1-based, in `text`, where the access parser stopped matching, when it knows. */
+  malformed(lineNo: number, reason: string, text: string, column?: number): void;
   /** A blank line or a '#' comment. */
   skipped(lineNo: number): void;
   /** Once, when the format is known, before the held lines are read; an input in no known format then gives each line as malformed. */
@@ -127,7 +128,7 @@ export class LineDecoder {
         return (text, lineNo, plain) => {
           const r = parse(text, name, lineNo, plain);
           if ((r as LogEvent).time !== undefined) sink.event(r as LogEvent);
-          else this.notAccess(text, lineNo, (r as { reason: string }).reason, text, '', d.access);
+          else this.notAccess(text, lineNo, r as ParseFailure, text, '', d.access);
         };
       }
       return (text, lineNo, plain) => this.asError(text, lineNo, plain, text, '', d.access);
@@ -149,7 +150,7 @@ export class LineDecoder {
     const d = this.decision as Decision;
     if (d.primary === 'error') return this.asError(text, lineNo, plain, errorText, host, d.access);
     const r = d.access.parse(text, this.name, lineNo, plain);
-    if ((r as LogEvent).time === undefined) return this.notAccess(text, lineNo, (r as { reason: string }).reason, errorText, host, d.access);
+    if ((r as LogEvent).time === undefined) return this.notAccess(text, lineNo, r as ParseFailure, errorText, host, d.access);
     this.emit(r as LogEvent, host);
   }
 
@@ -159,8 +160,8 @@ export class LineDecoder {
   }
 
   /** Read as an access line first and refused: a comment, an error-log line, or malformed for the access parser's reason. */
-  private notAccess(text: string, lineNo: number, reason: string, errorText: string, host: string, format: AccessFormat): void {
-    if (this.commentOrError(text, lineNo, errorText, host, format) !== null) this.sink.malformed(lineNo, reason, text);
+  private notAccess(text: string, lineNo: number, failure: ParseFailure, errorText: string, host: string, format: AccessFormat): void {
+    if (this.commentOrError(text, lineNo, errorText, host, format) !== null) this.sink.malformed(lineNo, failure.reason, text, failure.column);
   }
 
   /** Read as an error-log line first; one that is not is tried as an access line. */

@@ -1,6 +1,6 @@
 /** ingest → decode: reads one input (file, gzip, stdin) and hands each LogEvent, error-log failure or malformed line on. */
 import type { Readable } from 'node:stream';
-import type { LogEvent } from '../parse/event';
+import { excerptAt, type LogEvent } from '../parse/event';
 import type { AuthFailureEvent } from '../parse/errorlog';
 import { LineDecoder } from '../decode/decoder';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './lines';
@@ -35,7 +35,10 @@ export interface SourceStats {
 export interface MalformedLine {
   file: string;
   line: number;
+  /** The same words for every line that fails the same way. */
   reason: string;
+  /** Where in this line, when the parser knows: `at column 152: …excerpt‸…` (raw text: escape it where printed). */
+  detail?: string;
   /** The line as read, trimmed to a readable length. */
   text: string;
 }
@@ -61,6 +64,8 @@ export interface ReadOptions {
   yearReference?: number;
   /** After each chunk: file bytes and lines read since the last call. */
   onProgress?(bytes: number, lines: number): void;
+  /** Awaited after each chunk when it returns a promise: a slow consumer of the events (a full pipe) holds reading. */
+  backpressure?(): Promise<void> | undefined;
 }
 
 const EXAMPLE_TEXT_CHARS = 300;
@@ -104,10 +109,10 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
       stats.authFailures++;
       on.authFailure?.(failure);
     },
-    malformed(line, reason, text) {
+    malformed(line, reason, text, column) {
       if (unknown !== null) return;
       stats.malformed++;
-      on.malformed({ file: path, line, reason, text: trimForExample(text) });
+      on.malformed({ file: path, line, reason, detail: column === undefined ? undefined : `at column ${column}: ${excerptAt(text, column)}`, text: trimForExample(text) });
     },
     skipped() {
       stats.skipped++;
@@ -152,6 +157,8 @@ export async function readInput(path: string, opts: ReadOptions, on: ReadHandler
         bytesSaid = bytes;
         linesSaid = stats.lines;
       }
+      const waiting = opts.backpressure?.();
+      if (waiting) await waiting;
     }
   } catch (e) {
     // A corrupt gzip member or a read error midway: what was read counts, the rest is said to be missing.

@@ -4,7 +4,7 @@
  * Absent text fields are '' (the log's '-' becomes ''), absent numbers are null, so every
  * event has the same shape (V8 keeps one hidden class on the hot path).
  */
-import { ownCopy } from './text';
+import { latin1ToText, ownCopy } from './text';
 
 export interface LogEvent {
   /** Epoch milliseconds, UTC, computed from the log's own offset. */
@@ -60,7 +60,26 @@ export const KEPT_EVENT_FIELDS: ReadonlyArray<TextField<LogEvent>> = ['ip', 'pat
 
 /** Why a line was not turned into an event. */
 export interface ParseFailure {
+  /** What was expected, the same words for every line that fails the same way (so they can be counted together). */
   reason: string;
+  /** 1-based column of the line where it stopped matching, when the parser knows it. */
+  column?: number;
+}
+
+const EXCERPT_BEFORE = 30;
+const EXCERPT_AFTER = 20;
+
+/**
+ * The part of a line around a column, the column marked with ‸, for a failure message: the column is
+ * always inside what is shown, however long the line. `line` is as read (latin1); the excerpt is text.
+ * Raw log text: escape it where it is printed.
+ */
+export function excerptAt(line: string, column: number): string {
+  const at = Math.min(Math.max(column - 1, 0), line.length);
+  const start = Math.max(0, at - EXCERPT_BEFORE);
+  const end = Math.min(line.length, at + EXCERPT_AFTER);
+  const after = at === line.length ? '(end of line)' : latin1ToText(line.slice(at, end)) + (end < line.length ? '…' : '');
+  return `${start > 0 ? '…' : ''}${latin1ToText(line.slice(start, at))}‸${after}`;
 }
 
 /**

@@ -251,8 +251,13 @@ export function compileElements(elements: Element[], describe: string): LinePars
 
   // Precompute, per field, how its end is found.
   const plan = elements.map((el, k) => {
-    if ('literal' in el) return { kind: 'literal' as const, literal: el.literal };
     const prev = elements[k - 1];
+    if ('literal' in el) {
+      // Named in a failure: the fields the literal sits between, which is what a reader of the format looks for.
+      const next = elements[k + 1];
+      const between = [prev && 'name' in prev ? `after ${prev.name}` : '', next && 'name' in next ? `before ${next.name}` : ''].filter(Boolean).join(', ');
+      return { kind: 'literal' as const, literal: el.literal, expected: `expected ${JSON.stringify(el.literal)}${between ? ` (${between})` : ''}` };
+    }
     const next = elements[k + 1];
     const nextLiteral = next && 'literal' in next ? next.literal : '';
     const quoted = prev !== undefined && 'literal' in prev && prev.literal.endsWith('"') && nextLiteral.startsWith('"');
@@ -268,7 +273,7 @@ export function compileElements(elements: Element[], describe: string): LinePars
     let pos = 0;
     for (const step of plan) {
       if (step.kind === 'literal') {
-        if (!line.startsWith(step.literal, pos)) return { reason: `expected ${JSON.stringify(step.literal)} at column ${pos + 1}` };
+        if (!line.startsWith(step.literal, pos)) return { reason: step.expected, column: pos + 1 };
         pos += step.literal.length;
         continue;
       }
@@ -279,10 +284,10 @@ export function compileElements(elements: Element[], describe: string): LinePars
       else end = line.length;
       if (end <= -1 || (step.bracketed && end === 0)) {
         const expected = step.quoted ? 'a closing quote' : step.bracketed ? '"[...]"' : JSON.stringify(step.until);
-        return { reason: `field ${step.name} at column ${pos + 1} is not followed by ${expected}` };
+        return { reason: `${step.name}: expected ${step.bracketed ? expected : `a field ending with ${expected}`}`, column: pos + 1 };
       }
       const problem = assign(d, step.target, line.slice(pos, end), plain);
-      if (problem !== undefined) return { reason: `${step.name}: ${problem}` };
+      if (problem !== undefined) return { reason: `${step.name}: ${problem}`, column: pos + 1 };
       pos = end;
     }
     if (Number.isNaN(d.time)) return { reason: 'no timestamp' };

@@ -56,7 +56,13 @@ export interface ReportModel {
   /** `lines` counts every physical line; `skipped` are blank lines and '#' comments. */
   /** `status`: ok, skipped (with `reason`: unreadable or not a recognised log) or partial (read up to a fault). */
   sources: Array<{ path: string; status: SourceStats['status']; reason: string | null; format: string; envelope: string | null; lines: number; parsed: number; errorLines: number; malformed: number; skipped: number }>;
-  lines: { total: number; parsed: number; malformed: number; skipped: number; examples: Array<{ source: string; reason: string; text: string }> };
+  lines: {
+    total: number; parsed: number; malformed: number; skipped: number;
+    /** At most a few per reason: twenty lines failing the same way say no more than three. */
+    examples: Array<{ source: string; reason: string; text: string }>;
+    /** Malformed lines by reason, most frequent first (reasons past the first 50 distinct ones are counted under "other reasons"). */
+    reasons: Array<{ reason: string; count: number }>;
+  };
   range: { from: string | null; to: string | null };
   /** Requests analysed: parsed, and inside --since/--until when given (the 401 ratio's denominator). */
   requests: number;
@@ -86,6 +92,11 @@ export interface ReportOptions {
 // addresses peak at ~250 MB RSS instead of ~325 MB (each kept key is an object the GC promotes).
 export const DEFAULT_REPORT_OPTIONS: ReportOptions = { topN: 10, maxExamples: 20, maxTimelinePoints: 720, maxKeysPerDimension: 20_000 };
 
+/** Malformed-line reasons are parser words, but a JSON log's can name attacker-chosen keys: their count is bounded. */
+const MAX_MALFORMED_REASONS = 50;
+const OTHER_REASONS = 'other reasons';
+const EXAMPLES_PER_REASON = 3;
+
 const TIMELINE_STEPS_S = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400, 7 * 86400];
 
 interface KeyCounts {
@@ -107,6 +118,7 @@ export class ReportBuilder {
   private readonly perMinute = new Map<number, { requests: number; unauthorized: number }>();
   private readonly examples: MalformedLine[] = [];
   private malformedCount = 0;
+  private readonly malformedReasons = new Map<string, number>();
   private parsed = 0;
   private unauthorized = 0;
   private from = Infinity;
@@ -196,7 +208,11 @@ export class ReportBuilder {
 
   addMalformed(m: MalformedLine): void {
     this.malformedCount++;
-    if (this.examples.length < this.options.maxExamples) this.examples.push(m);
+    const known = this.malformedReasons.get(m.reason);
+    const reason = known !== undefined || this.malformedReasons.size < MAX_MALFORMED_REASONS ? m.reason : OTHER_REASONS;
+    const seen = this.malformedReasons.get(reason) ?? 0;
+    this.malformedReasons.set(reason, seen + 1);
+    if (this.examples.length < this.options.maxExamples && seen < EXAMPLES_PER_REASON) this.examples.push(m);
   }
 
   private top(dim: Dimension): TopEntry[] {
@@ -248,7 +264,8 @@ export class ReportBuilder {
         parsed: sources.reduce((n, x) => n + x.parsed, 0),
         malformed: this.malformedCount,
         skipped,
-        examples: this.examples.map((m) => ({ source: `${m.file}:${m.line}`, reason: m.reason, text: m.text })),
+        examples: this.examples.map((m) => ({ source: `${m.file}:${m.line}`, reason: m.detail === undefined ? m.reason : `${m.reason} ${m.detail}`, text: m.text })),
+        reasons: [...this.malformedReasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
       },
       range: this.parsed === 0 ? { from: null, to: null } : { from: new Date(this.from).toISOString(), to: new Date(this.to).toISOString() },
       requests: this.parsed,

@@ -150,6 +150,8 @@ export function renderText(r: ReportModel, o: TextOptions): string {
   }
   if (r.lines.malformed > 0) {
     out.push(c.yellow(c.bold(`Malformed lines: ${int(r.lines.malformed)}`)) + c.dim(` (showing ${r.lines.examples.length})`));
+    // Lines not shown are counted by reason, so twenty lines failing alike read as one count.
+    if (r.lines.malformed > r.lines.examples.length) for (const { reason, count } of r.lines.reasons.slice(0, 10)) out.push(`  ${int(count)} × ${forTerminal(reason)}`);
     for (const m of r.lines.examples) out.push(`  ${forTerminal(m.source)}  ${forTerminal(m.reason)}`, c.dim(`    ${forTerminal(truncate(m.text, Math.max(40, width - 6)))}`));
     out.push('');
   }

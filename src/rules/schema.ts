@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DIMENSIONS } from '../aggregate/keys';
 import { AUTH_REASONS, type AuthReason } from '../parse/errorlog';
+import { KINDS, SEVERITIES } from './severity';
 
 export const METRICS = [
   'count', 'total', 'ratio', 'answered', 'success',
@@ -17,10 +18,7 @@ export const METRICS = [
 export type Metric = (typeof METRICS)[number];
 export type ReasonMetric = `reason.${AuthReason}`;
 
-export const KINDS = ['attack', 'misconfiguration', 'anomaly'] as const;
-export type Kind = (typeof KINDS)[number];
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { KINDS, SEVERITIES, type Kind, type Severity } from './severity';
 
 export const DurationSchema = z
   .string()
@@ -31,12 +29,65 @@ const CidrSchema = z
   .string()
   .regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'a CIDR such as 10.0.0.0/8 or 2001:db8::/32');
 
-const ComparisonSchema = z.union([
-  z.number().describe('shorthand for { gte: N }'),
-  z
-    .strictObject({ gt: z.number().optional(), gte: z.number().optional(), lt: z.number().optional(), lte: z.number().optional(), eq: z.number().optional() })
-    .refine((c) => Object.keys(c).length > 0, 'give at least one of gt, gte, lt, lte, eq'),
-]);
+/**
+ * The values a metric can take. A threshold outside them can never hold, or always holds (`ratio:
+ * {gte: 1.5}`, `distinct_paths: {gte: -1}`): a mistake, refused with the range in the message (and
+ * given to editors as the JSON Schema's minimum and maximum).
+ */
+interface MetricRange {
+  /** Names the threshold schema in the JSON Schema's $defs. */
+  id: string;
+  min: number;
+  max?: number;
+  what: string;
+}
+const COUNT: MetricRange = { id: 'count_threshold', min: 0, what: 'a count (0 or more)' };
+const SHARE: MetricRange = { id: 'share_threshold', min: 0, max: 1, what: 'a share from 0 to 1 (0.25 is 25 %)' };
+const RATE: MetricRange = { id: 'rate_threshold', min: 0, what: 'a rate per minute (0 or more)' };
+const METRIC_RANGES: Record<Exclude<Metric, ReasonMetric>, MetricRange> = {
+  count: COUNT, total: COUNT, ratio: SHARE, answered: COUNT, success: COUNT,
+  distinct_ips: COUNT, distinct_users: COUNT, distinct_paths: COUNT, distinct_clients: COUNT,
+  attempts_per_ip: { id: 'attempts_per_ip_threshold', min: 0, what: 'failures per address (0 or more)' },
+  rate_per_min: RATE,
+  span: { id: 'span_threshold', min: 0, what: 'seconds from the first failure to the last (0 or more)' },
+  had_success_before: { id: 'flag_threshold', min: 0, max: 1, what: '1 when the key succeeded before the window, else 0' },
+  previously_ok_share: SHARE,
+  baseline_total: COUNT, baseline_count: COUNT, baseline_ratio: SHARE, baseline_rate_per_min: RATE,
+  increase: { id: 'increase_threshold', min: -1, max: 1, what: 'the ratio minus the baseline ratio, from -1 to 1' },
+  rate_factor: { id: 'rate_factor_threshold', min: 0, what: 'the rate over the baseline rate (0 or more)' },
+  auth_failures: COUNT,
+};
+
+export function metricRange(metric: Metric): MetricRange {
+  return metric.startsWith('reason.') ? COUNT : METRIC_RANGES[metric as Exclude<Metric, ReasonMetric>];
+}
+
+/** One schema per range (the JSON Schema defines each once, and metrics refer to it). */
+const comparisonSchemas = new Map<MetricRange, ReturnType<typeof comparisonSchemaFor>>();
+
+function comparisonSchema(metric: Metric): ReturnType<typeof comparisonSchemaFor> {
+  const range = metricRange(metric);
+  let schema = comparisonSchemas.get(range);
+  if (schema === undefined) comparisonSchemas.set(range, (schema = comparisonSchemaFor(range)));
+  return schema;
+}
+
+function comparisonSchemaFor(range: MetricRange) {
+  const message = `out of range: ${range.what}`;
+  const bound = range.max === undefined ? z.number().min(range.min, message) : z.number().min(range.min, message).max(range.max, message);
+  return z
+    .union([
+      bound.describe('shorthand for { gte: N }'),
+      z
+        .strictObject({ gt: bound.optional(), gte: bound.optional(), lt: bound.optional(), lte: bound.optional(), eq: bound.optional() })
+        .refine((c) => Object.keys(c).length > 0, 'give at least one of gt, gte, lt, lte, eq'),
+    ])
+    .meta({ id: range.id, description: `a threshold on ${range.what}` });
+}
+
+const WhenSchema = z
+  .strictObject(Object.fromEntries(METRICS.map((m) => [m, comparisonSchema(m).optional()])) as Record<Metric, z.ZodOptional<ReturnType<typeof comparisonSchema>>>)
+  .refine((w) => Object.keys(w).length > 0, 'a rule needs at least one condition');
 
 export const WhereSchema = z
   .strictObject({
@@ -61,7 +112,7 @@ export const RuleSchema = z.strictObject({
   path_prefix_segments: z.int().min(1).max(10).optional().describe('segments kept by path_prefix (default 2: /api/v2)'),
   window: DurationSchema,
   baseline: DurationSchema.optional().describe('look-back before the window for baseline_* metrics (default 1h)'),
-  when: z.partialRecord(z.enum(METRICS), ComparisonSchema).refine((w) => Object.keys(w).length > 0, 'a rule needs at least one condition'),
+  when: WhenSchema,
   for: DurationSchema.optional().describe('how long the condition must hold before the alert fires (default 0s)'),
   resolve_after: DurationSchema.optional().describe('how long the condition must be false before the alert resolves (default 5m)'),
   repeat: DurationSchema.optional().describe('re-notify interval while firing (default 4h)'),

@@ -6,19 +6,9 @@ import { ruleFileJsonSchema } from '../../src/rules/schema';
 import { renderTemplate } from '../../src/rules/compile';
 import { DistinctCounter } from '../../src/aggregate/distinct';
 import { CLI, ROOT, tempDir } from '../support/paths';
+import { ruleYaml } from '../support/rules';
 
-const GOOD = `rules:
-  - id: ok
-    title: T
-    kind: attack
-    severity: high
-    window: 5m
-    when: { count: 3 }
-    summary: "{count} from {group.ip}"
-    group_by: [ip]
-    likely_cause: c
-    checks: [x]
-`;
+const GOOD = `rules:\n${ruleYaml('ok')}`;
 
 describe('rule files', () => {
   test('the bundled rules load, and rules/schema.json is what `rules schema` prints', async () => {

@@ -45,7 +45,8 @@ class Slot {
   users: DistinctCounter | null = null;
   paths: DistinctCounter | null = null;
   clients: DistinctCounter | null = null;
-  previouslyOk: DistinctCounter | null = null;
+  /** Failures from addresses that had succeeded within the look-back (a count: who fails, weighted by failures). */
+  previouslyOkFailures = 0;
   top: Record<SlotTopDimension, TopValues> | null = null;
   /** Which servers of a fleet saw the failures (syslog input, vhost logs); none for a plain file. */
   hosts: TopValues | null = null;
@@ -62,13 +63,20 @@ class Slot {
     this.failures = this.total = this.answered = this.success = 0;
     this.firstFail = Infinity;
     this.lastFail = -Infinity;
-    this.ips = this.users = this.paths = this.clients = this.previouslyOk = null;
+    this.previouslyOkFailures = 0;
+    this.ips = this.users = this.paths = this.clients = null;
     this.top = null;
     this.hosts = null;
   }
 }
 
-/** Counts of the most frequent values in a slot; one value is held in fields until a second arrives. */
+/**
+ * The most frequent values of a slot, by space-saving (Metwally et al.): at most TOP_VALUES_PER_SLOT
+ * counters; a new value past them takes the smallest counter's place and count + 1. Any value
+ * holding more than 1/TOP_VALUES_PER_SLOT of the slot is kept, with a count over by at most that
+ * smallest count: the top contributor of a path is found even among many one-off addresses, and its
+ * share is over-, never under-estimated. One value is held in fields until a second arrives.
+ */
 class TopValues {
   private firstKey: string | undefined = undefined;
   private firstCount = 0;
@@ -86,6 +94,18 @@ class TopValues {
     const n = this.map.get(key);
     if (n !== undefined) this.map.set(key, n + 1);
     else if (this.map.size < TOP_VALUES_PER_SLOT) this.map.set(key, 1);
+    else {
+      let minKey = '';
+      let min = Infinity;
+      for (const [k, c] of this.map) {
+        if (c < min) {
+          min = c;
+          minKey = k;
+        }
+      }
+      this.map.delete(minKey);
+      this.map.set(key, min + 1);
+    }
   }
 
   addTo(into: Map<string, number>): void {
@@ -103,7 +123,10 @@ export interface WindowFigures {
   distinctUsers: number;
   distinctPaths: number;
   distinctClients: number;
-  previouslyOkClients: number;
+  /** Failures from addresses that had succeeded within the look-back. */
+  previouslyOkFailures: number;
+  /** Failures of the busiest address (space-saving: an upper bound), and its 401 share taken out of the key's. */
+  topIpFailures: number;
   firstFail: number;
   lastFail: number;
   approximate: boolean;
@@ -411,7 +434,7 @@ export class KeyTable {
     (slot.paths ??= new DistinctCounter()).add(e.path);
     (slot.clients ??= new DistinctCounter()).add(client);
     if (e.remoteUser !== '') (slot.users ??= new DistinctCounter()).add(e.remoteUser);
-    if (previouslyOk) (slot.previouslyOk ??= new DistinctCounter()).add(client);
+    if (previouslyOk) slot.previouslyOkFailures++;
     const top = (slot.top ??= { ip: new TopValues(), path: new TopValues(), client: new TopValues(), user: new TopValues() });
     top.ip.bump(e.ip);
     top.path.bump(e.path || '(no path)');
@@ -438,7 +461,6 @@ export class KeyTable {
     const users = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const paths = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const clients = new DistinctCounter(WINDOW_EXACT_LIMIT);
-    const prevOk = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const tops: Record<TopDimension, Map<string, number>> = { ip: new Map(), path: new Map(), client: new Map(), user: new Map(), host: new Map() };
     for (const s of st.slots) {
       if (!this.inWindow(s, bucket)) continue;
@@ -446,7 +468,6 @@ export class KeyTable {
       if (s.users) users.merge(s.users);
       if (s.paths) paths.merge(s.paths);
       if (s.clients) clients.merge(s.clients);
-      if (s.previouslyOk) prevOk.merge(s.previouslyOk);
       if (s.top) for (const d of SLOT_TOP_DIMENSIONS) s.top[d].addTo(tops[d]);
       if (s.hosts) s.hosts.addTo(tops.host);
     }
@@ -454,11 +475,11 @@ export class KeyTable {
     f.distinctUsers = users.count();
     f.distinctPaths = paths.count();
     f.distinctClients = clients.count();
-    f.previouslyOkClients = prevOk.count();
     f.approximate ||= ips.approximate || users.approximate || paths.approximate || clients.approximate;
     for (const d of TOP_DIMENSIONS) {
       f.top[d] = [...tops[d]].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1)).slice(0, topN);
     }
+    f.topIpFailures = Math.min(f.count, f.top.ip[0]?.count ?? 0);
   }
 
   /** Failures of a key in the window ending with `bucket` (with error-log auth failures, for rules that read them). */
@@ -493,7 +514,7 @@ export class KeyTable {
   /** Window figures; without `detail`, distinct counts and top lists (the costly unions) are left empty. */
   figures(st: KeyState, bucket: number, detail: boolean, topN = 5): WindowFigures {
     const f: WindowFigures = {
-      count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkClients: 0,
+      count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkFailures: 0, topIpFailures: 0,
       firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [], host: [] },
       baselineCount: 0, baselineTotal: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure, authFailures: 0, reasons: {}, details: [],
     };
@@ -504,6 +525,7 @@ export class KeyTable {
       f.total += s.total;
       f.answered += s.answered;
       f.success += s.success;
+      f.previouslyOkFailures += s.previouslyOkFailures;
       if (s.firstFail < f.firstFail) f.firstFail = s.firstFail;
       if (s.lastFail > f.lastFail) f.lastFail = s.lastFail;
       f.authFailures += s.authFailures;

@@ -94,10 +94,11 @@ function globs(patterns: string[] | undefined): ((s: string) => boolean) | undef
   return memoized(picomatch(patterns, { nocase: true, dot: true, bash: false }));
 }
 
-const DISTINCT_METRICS: ReadonlySet<Metric> = new Set<Metric>(['distinct_ips', 'distinct_users', 'distinct_paths', 'distinct_clients', 'attempts_per_ip', 'previously_ok_share']);
+/** Metrics read off the window's unions (distinct counts, top lists): computed only when the sums hold. */
+const DISTINCT_METRICS: ReadonlySet<Metric> = new Set<Metric>(['distinct_ips', 'distinct_users', 'distinct_paths', 'distinct_clients', 'attempts_per_ip', 'top_ip_share', 'ratio_without_top']);
 
 /** Metrics that need every request of a key, not only its failures. */
-export const REQUEST_METRICS: ReadonlySet<Metric> = new Set<Metric>(['total', 'ratio', 'success', 'answered', 'had_success_before', 'baseline_total', 'baseline_ratio', 'increase']);
+export const REQUEST_METRICS: ReadonlySet<Metric> = new Set<Metric>(['total', 'ratio', 'ratio_without_top', 'success', 'answered', 'had_success_before', 'baseline_total', 'baseline_ratio', 'increase']);
 
 
 /** The smallest `count` a window can have and still satisfy the conditions on count. */
@@ -113,9 +114,10 @@ function minCountOf(conditions: Condition[]): number {
 
 export function compileRule(rule: Rule): CompiledRule | string {
   const groupBy = rule.group_by ?? [];
-  for (const text of [rule.summary]) {
+  const templates: Array<[string, string]> = [['summary', rule.summary], ['likely_cause', rule.likely_cause], ...rule.checks.map((c, i): [string, string] => [`checks[${i}]`, c])];
+  for (const [field, text] of templates) {
     const p = templateProblem(text, groupBy);
-    if (p) return `summary: ${p}`;
+    if (p) return `${field}: ${p}`;
   }
   const where = rule.where ?? {};
   const path = globs(where.path);

@@ -43,7 +43,11 @@ export function computeMetrics(f: WindowFigures, rule: CompiledRule, baselineSpa
     rate_per_min: ratePerMin,
     span: f.count > 0 ? (f.lastFail - f.firstFail) / 1000 : 0,
     had_success_before: f.hadSuccessBefore ? 1 : 0,
-    previously_ok_share: f.distinctClients > 0 ? f.previouslyOkClients / f.distinctClients : 0,
+    previously_ok_share: f.count > 0 ? f.previouslyOkFailures / f.count : 0,
+    top_ip_share: f.count > 0 ? f.topIpFailures / f.count : 0,
+    // The busiest address's requests are taken to be all failures (an attacker's are): the ratio
+    // left is then a floor, so a step that holds without it is not that address's doing.
+    ratio_without_top: f.total > f.topIpFailures ? (f.count - f.topIpFailures) / (f.total - f.topIpFailures) : 0,
     baseline_total: f.baselineTotal,
     baseline_count: f.baselineCount,
     baseline_ratio: baselineRatio,

@@ -10,6 +10,7 @@ export const METRICS = [
   'count', 'total', 'ratio', 'answered', 'success',
   'distinct_ips', 'distinct_users', 'distinct_paths', 'distinct_clients',
   'attempts_per_ip', 'rate_per_min', 'span', 'had_success_before', 'previously_ok_share',
+  'top_ip_share', 'ratio_without_top',
   'baseline_total', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor',
   // From error logs read alongside: authentication failures by the reason the server gave.
   'auth_failures', ...AUTH_REASONS.map((r) => `reason.${r}` as const),

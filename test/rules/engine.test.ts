@@ -122,8 +122,11 @@ describe('metrics', () => {
     const m = run([r], events).incidents[0]?.metrics;
     expect(m).toMatchObject({ count: 4, total: 6, success: 2, distinct_ips: 3, distinct_users: 3, distinct_paths: 1, attempts_per_ip: 1.333, had_success_before: 1 });
     expect(m?.ratio).toBeCloseTo(4 / 6, 3);
-    // Clients 10.0.0.1 (had a 200) of 3 failing clients.
-    expect(m?.previously_ok_share).toBeCloseTo(1 / 3, 3);
+    // Weighted by failures: 1 of the 4 failures comes from an address that had a 200 (10.0.0.1).
+    expect(m?.previously_ok_share).toBeCloseTo(1 / 4, 3);
+    // The busiest address (10.0.0.2, 2 failures) taken out: 2 failures of 4 requests left.
+    expect(m?.top_ip_share).toBeCloseTo(2 / 4, 3);
+    expect(m?.ratio_without_top).toBeCloseTo(2 / 4, 3);
     expect(m?.distinct_clients).toBe(3);
     expect(m?.span).toBe(3); // first failure at 10 s, last at 13 s
     expect(m?.rate_per_min).toBe(4); // 4 failures in a 1-minute window

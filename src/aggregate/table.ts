@@ -133,6 +133,11 @@ export interface WindowFigures {
   top: Record<TopDimension, Array<{ key: string; count: number }>>;
   baselineCount: number;
   baselineTotal: number;
+  /**
+   * How much history the baseline holds, in ms: the look-back, cut at the start of the stream
+   * (`KeyTable.historyStart`). A log that starts mid-traffic has minutes of it, not the hour.
+   */
+  baselineSpanMs: number;
   hadSuccessBefore: boolean;
   authFailures: number;
   reasons: Partial<Record<AuthReason, number>>;
@@ -257,6 +262,11 @@ export class KeyTable {
   private doorkeeper = new Map<string, FirstFailure>();
   private doorkeeperOld = new Map<string, FirstFailure>();
   private doorkeeperSince = -Infinity;
+  /**
+   * Event time from which traffic has been seen (the first event of the stream): before it there is
+   * no history, not zero traffic. Set by the engine.
+   */
+  historyStart = Infinity;
   /** Largest window failure count of an evicted key: the error bound on any key's count. */
   evictedMaxCount = 0;
   /**
@@ -516,7 +526,7 @@ export class KeyTable {
     const f: WindowFigures = {
       count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkFailures: 0, topIpFailures: 0,
       firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [], host: [] },
-      baselineCount: 0, baselineTotal: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure, authFailures: 0, reasons: {}, details: [],
+      baselineCount: 0, baselineTotal: 0, baselineSpanMs: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure, authFailures: 0, reasons: {}, details: [],
     };
     const details = new Map<string, number>();
     for (const s of st.slots) {
@@ -545,12 +555,8 @@ export class KeyTable {
         f.baselineTotal += st.coarse[at + 2] as number;
       }
     }
+    f.baselineSpanMs = Math.max(0, (lastIdx + 1) * COARSE_SLOT_MS - Math.max(firstIdx * COARSE_SLOT_MS, this.historyStart));
     return f;
-  }
-
-  /** Coarse-slot span of the baseline actually used, in ms (the look-back rounded to whole slots). */
-  baselineSpanMs(): number {
-    return Math.ceil(this.opts.baselineMs / COARSE_SLOT_MS) * COARSE_SLOT_MS;
   }
 
   /** Drops keys idle past the window + baseline horizon. */

@@ -30,6 +30,8 @@ export interface CompiledRule {
   pathPrefixSegments: number;
   windowMs: number;
   baselineMs: number;
+  /** History a baseline rule needs before it may fire. */
+  warmupMs: number;
   forMs: number;
   resolveAfterMs: number;
   repeatMs: number;
@@ -101,6 +103,11 @@ const DISTINCT_METRICS: ReadonlySet<Metric> = new Set<Metric>(['distinct_ips', '
 export const REQUEST_METRICS: ReadonlySet<Metric> = new Set<Metric>(['total', 'ratio', 'ratio_without_top', 'success', 'answered', 'had_success_before', 'baseline_total', 'baseline_ratio', 'increase']);
 
 
+/** Metrics read off the look-back before the window. */
+export function isBaselineMetric(m: Metric): boolean {
+  return m.startsWith('baseline_') || m === 'increase' || m === 'rate_factor';
+}
+
 /** The smallest `count` a window can have and still satisfy the conditions on count. */
 function minCountOf(conditions: Condition[]): number {
   let min = 1;
@@ -151,6 +158,9 @@ export function compileRule(rule: Rule): CompiledRule | string {
   }
   const windowMs = durationMs(rule.window);
   if (windowMs < 10_000) return `window: at least 10s (one bucket)`;
+  const baselineMs = durationMs(rule.baseline ?? '1h');
+  const warmupMs = durationMs(rule.baseline_warmup ?? '30m');
+  if (warmupMs > baselineMs) return `baseline_warmup: ${rule.baseline_warmup ?? '30m'} is longer than the look-back (baseline: ${rule.baseline ?? '1h'}): the rule could never fire`;
   return {
     id: rule.id,
     title: rule.title,
@@ -159,7 +169,8 @@ export function compileRule(rule: Rule): CompiledRule | string {
     groupBy,
     pathPrefixSegments: rule.path_prefix_segments ?? 2,
     windowMs,
-    baselineMs: durationMs(rule.baseline ?? '1h'),
+    baselineMs,
+    warmupMs,
     forMs: durationMs(rule.for ?? '0s'),
     resolveAfterMs: durationMs(rule.resolve_after ?? '5m'),
     repeatMs: durationMs(rule.repeat ?? '4h'),
@@ -168,7 +179,7 @@ export function compileRule(rule: Rule): CompiledRule | string {
     conditions,
     sumConditions: conditions.filter((c) => !DISTINCT_METRICS.has(c.metric)),
     minCount: minCountOf(conditions),
-    usesBaseline: conditions.some((c) => c.metric.startsWith('baseline_') || c.metric === 'increase' || c.metric === 'rate_factor'),
+    usesBaseline: conditions.some((c) => isBaselineMetric(c.metric)),
     acceptsAuthFailure,
     usesReasons: conditions.some((c) => c.metric === 'auth_failures' || c.metric.startsWith('reason.')),
     needsDistinct: conditions.some((c) => DISTINCT_METRICS.has(c.metric)),

@@ -6,7 +6,7 @@
 import type { LogEvent } from '../parse/event';
 import { KeyTable, type KeyState, type WindowFigures } from '../aggregate/table';
 import { ChallengeSettler } from '../aggregate/settle';
-import { holds, renderTemplate, REQUEST_METRICS, type CompiledRule } from './compile';
+import { holds, isBaselineMetric, renderTemplate, REQUEST_METRICS, type CompiledRule } from './compile';
 import { BASELINE_RATE_FLOOR_PER_MIN, computeMetrics, roundMetrics } from './metrics';
 import type { Incident } from './incident';
 import type { Metric } from './schema';
@@ -119,7 +119,7 @@ function reasonsOf(f: WindowFigures, m: Record<Metric, number>): Incident['reaso
     });
 }
 
-const BASELINE_METRICS: Metric[] = ['baseline_total', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor'];
+const BASELINE_METRICS: Metric[] = ['baseline_total', 'baseline_span', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor'];
 
 export interface EngineStats {
   events: number;
@@ -130,7 +130,24 @@ export interface EngineStats {
   evictions: number;
   /** Error-log authentication failures analysed. */
   authFailures: number;
+  /** Baseline rules wait for history: when it began, when they could first fire, and what they held back meanwhile. */
+  warmup: BaselineWarmup;
 }
+
+export interface BaselineWarmup {
+  /** The first event: history starts here. */
+  historyFrom: string | null;
+  /** When the last baseline rule has its warm-up of history (null without baseline rules or events). */
+  until: string | null;
+  rules: Array<{ rule: string; warmup: string; until: string | null }>;
+  /**
+   * Keys whose conditions held, except the baseline ones, while their rule's baseline was still
+   * warming up: not alerts (nothing to compare with yet), but worth a look. At most MAX_HELD_BACK.
+   */
+  heldBack: Array<{ rule: string; group: Record<string, string>; start: string; end: string; count: number }>;
+}
+
+const MAX_HELD_BACK = 50;
 
 export class Engine {
   private readonly runtimes: RuleRuntime[];
@@ -143,7 +160,12 @@ export class Engine {
   /** Error-log failures waiting for their bucket to close before they are attached as evidence. */
   private pendingEvidence: AuthFailureEvent[] = [];
   private evidenceHead = 0;
-  readonly stats: EngineStats = { events: 0, late: 0, settledEarly: 0, answered401: 0, failed401: 0, evictions: 0, authFailures: 0 };
+  /** Rule and key of each stats.warmup.heldBack entry, in the same order. */
+  private readonly heldBackKeys: string[] = [];
+  readonly stats: EngineStats = {
+    events: 0, late: 0, settledEarly: 0, answered401: 0, failed401: 0, evictions: 0, authFailures: 0,
+    warmup: { historyFrom: null, until: null, rules: [], heldBack: [] },
+  };
 
   constructor(
     rules: CompiledRule[],
@@ -158,6 +180,21 @@ export class Engine {
         promoteAt: rule.minCount >= 2 && !rule.tracksAllRequests ? 2 : 1 }),
     }));
     this.settler = new ChallengeSettler(opts.settleMs);
+    this.stats.warmup.rules = rules.filter((r) => r.usesBaseline).map((r) => ({ rule: r.id, warmup: humanWindow(r.warmupMs), until: null }));
+  }
+
+  /** History begins with the first event: baselines count from there, and warm up from there. */
+  private startHistory(time: number): void {
+    for (const { table } of this.runtimes) table.historyStart = time;
+    const w = this.stats.warmup;
+    w.historyFrom = new Date(time).toISOString();
+    let last = -Infinity;
+    for (const r of w.rules) {
+      const rule = this.runtimes.find((rt) => rt.rule.id === r.rule)?.rule as CompiledRule;
+      r.until = new Date(time + rule.warmupMs).toISOString();
+      last = Math.max(last, time + rule.warmupMs);
+    }
+    w.until = Number.isFinite(last) ? new Date(last).toISOString() : null;
   }
 
   /** An error-log authentication failure, in event time like any access event. */
@@ -216,7 +253,10 @@ export class Engine {
   private admit(time: number): number | null {
     const bucket = Math.floor(time / this.opts.bucketMs);
     // Late means older than the watermark: the first event already allows the lateness behind it.
-    if (this.nextBucket === null) this.nextBucket = Math.floor((time - this.opts.allowedLatenessMs) / this.opts.bucketMs);
+    if (this.nextBucket === null) {
+      this.nextBucket = Math.floor((time - this.opts.allowedLatenessMs) / this.opts.bucketMs);
+      this.startHistory(time);
+    }
     if (bucket < this.nextBucket) {
       this.stats.late++;
       return null;
@@ -335,15 +375,20 @@ export class Engine {
       // The window's sums first: the distinct counts and top lists (unions over every slot of the
       // window) only when the conditions on sums hold and the distinct ones can decide.
       figures = table.figures(st, k, false);
-      metrics = computeMetrics(figures, rule, table.baselineSpanMs());
+      metrics = computeMetrics(figures, rule);
       const sums = metrics;
-      matches = rule.sumConditions.every((c) => holds(c, sums[c.metric]));
+      // While the baseline holds less history than the rule's warm-up, its conditions cannot be
+      // judged: the others are, and a key meeting them is reported as held back, not alerted.
+      const warm = !rule.usesBaseline || figures.baselineSpanMs >= rule.warmupMs;
+      const judged = warm ? rule.sumConditions : rule.sumConditions.filter((c) => !isBaselineMetric(c.metric));
+      matches = judged.every((c) => holds(c, sums[c.metric]));
       // Evidence needs the full figures too: when the alert starts or reaches a new peak.
       if (matches && (rule.needsDistinct || alert === null || figures.count > alert.peak.count)) {
         figures = table.figures(st, k, true);
-        metrics = computeMetrics(figures, rule, table.baselineSpanMs());
+        metrics = computeMetrics(figures, rule);
         const all = metrics;
-        matches = rule.conditions.every((c) => holds(c, all[c.metric]));
+        matches = rule.conditions.every((c) => (warm || !isBaselineMetric(c.metric)) && holds(c, all[c.metric]));
+        if (!warm && rule.conditions.every((c) => isBaselineMetric(c.metric) || holds(c, all[c.metric]))) this.heldBack(rule, st, figures);
       }
     }
     if (matches && figures && metrics) {
@@ -385,6 +430,19 @@ export class Engine {
       this.incidents.push(incident);
       st.alert = null;
       this.onTransition?.({ status: 'resolved', incident });
+    }
+  }
+
+  private heldBack(rule: CompiledRule, st: KeyState, f: WindowFigures): void {
+    const held = this.stats.warmup.heldBack;
+    const fingerprint = `${rule.id}|${st.key}`;
+    const same = held.find((h, i) => this.heldBackKeys[i] === fingerprint);
+    if (same) {
+      same.end = new Date(f.lastFail).toISOString();
+      same.count = Math.max(same.count, f.count);
+    } else if (held.length < MAX_HELD_BACK) {
+      this.heldBackKeys.push(fingerprint);
+      held.push({ rule: rule.id, group: { ...st.group }, start: new Date(f.firstFail).toISOString(), end: new Date(f.lastFail).toISOString(), count: f.count });
     }
   }
 

@@ -11,7 +11,7 @@ export const METRICS = [
   'distinct_ips', 'distinct_users', 'distinct_paths', 'distinct_clients',
   'attempts_per_ip', 'rate_per_min', 'span', 'had_success_before', 'previously_ok_share',
   'top_ip_share', 'ratio_without_top',
-  'baseline_total', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor',
+  'baseline_total', 'baseline_span', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor',
   // From error logs read alongside: authentication failures by the reason the server gave.
   'auth_failures', ...AUTH_REASONS.map((r) => `reason.${r}` as const),
 ] as const;
@@ -62,6 +62,7 @@ export const RuleSchema = z.strictObject({
   path_prefix_segments: z.int().min(1).max(10).optional().describe('segments kept by path_prefix (default 2: /api/v2)'),
   window: DurationSchema,
   baseline: DurationSchema.optional().describe('look-back before the window for baseline_* metrics (default 1h)'),
+  baseline_warmup: DurationSchema.optional().describe('history a rule with baseline conditions needs before it may fire (default 30m, at most `baseline`); until then the report says the baseline is warming up'),
   when: z.partialRecord(z.enum(METRICS), ComparisonSchema).refine((w) => Object.keys(w).length > 0, 'a rule needs at least one condition'),
   for: DurationSchema.optional().describe('how long the condition must hold before the alert fires (default 0s)'),
   resolve_after: DurationSchema.optional().describe('how long the condition must be false before the alert resolves (default 5m)'),

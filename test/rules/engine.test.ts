@@ -133,7 +133,7 @@ describe('metrics', () => {
   });
 
   test('answered 401s are counted as such, and rate_factor compares with the floored baseline rate', () => {
-    const r = rule('group_by: [path]\nwindow: 1m\nwhen: { count: 10, rate_factor: 1, answered: { gte: 0 } }');
+    const r = rule('group_by: [path]\nwindow: 1m\nwhen: { count: 10, rate_factor: 1, answered: { gte: 0 } }\nbaseline_warmup: 0s');
     const challenges = [ev(0, { ip: '10.0.0.8' }), ev(0.5, { ip: '10.0.0.8', status: 200, remoteUser: 'ann' })];
     const failures = Array.from({ length: 12 }, (_, i) => ev(5 + i, { ip: `10.0.1.${i}` }));
     const m = run([r], [...challenges, ...failures]).incidents[0]?.metrics;
@@ -161,6 +161,23 @@ describe('metrics', () => {
     expect(m?.baseline_ratio).toBeCloseTo(0.1, 3);
     expect(m?.ratio).toBe(1);
     expect(m?.increase).toBeCloseTo(0.9, 3);
+  });
+});
+
+describe('baseline history', () => {
+  test('the baseline rate is over the history observed, and a baseline rule waits for its warm-up', () => {
+    const r = rule('group_by: []\nwindow: 5m\nwhen: { count: 10, rate_factor: 3 }\nbaseline_warmup: 20m');
+    // 2 failures a minute from the first event on, from ever-new addresses, then 20 a minute from 30 min.
+    const steady = Array.from({ length: 60 }, (_, i) => ev(i * 30, { ip: `10.2.0.${i}` }));
+    const burst = Array.from({ length: 100 }, (_, i) => ev(1800 + i * 3, { ip: `10.3.0.${i}` }));
+    const { incidents, stats } = run([r], [...steady, ...burst]);
+    // 25 to 30 min of history (whole 5-minute slots before the window): 2 a minute, not 50 / 60.
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.metrics.baseline_rate_per_min).toBeCloseTo(2, 3);
+    expect([25 * 60, 30 * 60]).toContain(incidents[0]?.metrics.baseline_span);
+    // The steady 10 failures per 5 min met `count` before 20 min of history: held back, not alerted.
+    expect(stats.warmup.heldBack).toEqual([expect.objectContaining({ rule: 'r', group: {} })]);
+    expect(Date.parse(incidents[0]?.start as string) - BASE).toBeGreaterThanOrEqual(20 * 60_000);
   });
 });
 

@@ -44,3 +44,20 @@ describe('who fails, weighted by failures', () => {
     expect(r.inhibited.filter((x) => x.rule === 'brute-force')).toEqual([]);
   });
 });
+
+describe('a baseline knows how much history it holds', () => {
+  test('a log that starts mid-traffic does not open with a site-wide spike: the report says the baseline is warming up', async () => {
+    const t = new Traffic(21);
+    // A busy login: ~60 visits a minute, a quarter of them mistype once: 15 unanswered 401s a minute, from the first line on.
+    background(t, T0, T0 + 2 * H, 30);
+    loginUsers(t, T0, T0 + 2 * H, 60, 0.25);
+    const r = await report([writeSite(dir, t).access], rules);
+    expect(found(r)).toEqual([]);
+    const w = r.analysis?.warmup;
+    expect(w?.historyFrom).toBe(r.range?.from);
+    expect(Date.parse(w?.until ?? '') - Date.parse(w?.historyFrom ?? '')).toBe(30 * M);
+    expect(w?.rules.map((x) => x.rule)).toEqual(expect.arrayContaining(['auth-401-spike', 'credential-stuffing', 'auth-broken-on-path']));
+    // The spike's own conditions (50 failures in 5 min) held while there was nothing to compare them with.
+    expect(w?.heldBack.map((h) => h.rule)).toContain('auth-401-spike');
+  });
+});

@@ -6,6 +6,8 @@
 import type { LogEvent } from '../parse/event';
 import { KeyTable, type KeyState, type WindowFigures } from '../aggregate/table';
 import { ChallengeSettler } from '../aggregate/settle';
+import { SuccessMemory } from '../aggregate/successes';
+import { AttemptJoin, JOIN_SLACK_MS } from '../aggregate/join';
 import { holds, isBaselineMetric, renderTemplate, REQUEST_METRICS, type CompiledRule } from './compile';
 import { BASELINE_RATE_FLOOR_PER_MIN, computeMetrics, roundMetrics } from './metrics';
 import type { Incident } from './incident';
@@ -130,6 +132,11 @@ export interface EngineStats {
   evictions: number;
   /** Error-log authentication failures analysed. */
   authFailures: number;
+  /**
+   * Error-log credential failures (user not found, password mismatch, PAM) that no access-log 401
+   * described, counted as failed attempts of their own: all of them when only the error log is read.
+   */
+  errorLogOnlyFailures: number;
   /** Baseline rules wait for history: when it began, when they could first fire, and what they held back meanwhile. */
   warmup: BaselineWarmup;
 }
@@ -152,7 +159,8 @@ const MAX_HELD_BACK = 50;
 export class Engine {
   private readonly runtimes: RuleRuntime[];
   private readonly settler: ChallengeSettler;
-  private readonly lastSuccess = new Map<string, { time: number }>();
+  private readonly successes: SuccessMemory;
+  private readonly join: AttemptJoin;
   private maxTime = -Infinity;
   private nextBucket: number | null = null;
   private closing = 0;
@@ -163,7 +171,7 @@ export class Engine {
   /** Rule and key of each stats.warmup.heldBack entry, in the same order. */
   private readonly heldBackKeys: string[] = [];
   readonly stats: EngineStats = {
-    events: 0, late: 0, settledEarly: 0, answered401: 0, failed401: 0, evictions: 0, authFailures: 0,
+    events: 0, late: 0, settledEarly: 0, answered401: 0, failed401: 0, evictions: 0, authFailures: 0, errorLogOnlyFailures: 0,
     warmup: { historyFrom: null, until: null, rules: [], heldBack: [] },
   };
 
@@ -180,6 +188,8 @@ export class Engine {
         promoteAt: rule.minCount >= 2 && !rule.tracksAllRequests ? 2 : 1 }),
     }));
     this.settler = new ChallengeSettler(opts.settleMs);
+    this.successes = new SuccessMemory(opts.clientMemory);
+    this.join = new AttemptJoin(opts.settleMs + JOIN_SLACK_MS, opts.allowedLatenessMs);
     this.stats.warmup.rules = rules.filter((r) => r.usesBaseline).map((r) => ({ rule: r.id, warmup: humanWindow(r.warmupMs), until: null }));
   }
 
@@ -207,6 +217,8 @@ export class Engine {
     // evidence for a key the access log creates, after its 401s are settled: attach it at bucket close.
     for (const { rule, table } of this.runtimes) if (rule.usesReasons && rule.acceptsAuthFailure(a)) table.addAuthFailure(a, bucket);
     this.pendingEvidence.push(a);
+    // A credential failure is also an attempt: counted once with its access 401, or on its own.
+    if (this.join.error(a)) this.join.releaseBefore(this.maxTime, this.releaseAlone);
   }
 
   private attachEvidence(before: number): void {
@@ -229,6 +241,7 @@ export class Engine {
   advanceIdle(eventTime: number): void {
     if (!Number.isFinite(this.maxTime) || eventTime <= this.maxTime) return;
     this.settler.releaseBefore(eventTime - this.opts.settleMs, this.release);
+    this.join.releaseBefore(eventTime, this.releaseAlone);
     this.advance(eventTime - this.opts.allowedLatenessMs);
   }
 
@@ -277,36 +290,27 @@ export class Engine {
     } else {
       if (isSuccess(e.status)) {
         this.settler.success(e);
-        this.rememberSuccess(e);
+        this.successes.remember(e);
       }
       this.dispatch(e, bucket, false);
     }
     // A 401 needs only `settleMs` of following traffic to be settled; releasing it then (its bucket is
     // still open: the watermark lags by the lateness) keeps the held set small and short-lived.
     this.settler.releaseBefore(this.maxTime - this.opts.settleMs, this.release);
+    if (this.join.held > 0) this.join.releaseBefore(this.maxTime, this.releaseAlone);
   }
 
-  private rememberSuccess(e: LogEvent): void {
-    // Keyed by address alone: a short key is cheap on the hot path (every success passes here).
-    // The time lives in an object updated in place: a time is not a small integer, so each Map.set
-    // of one would box a fresh number, one allocation per success.
-    const known = this.lastSuccess.get(e.ip);
-    if (known !== undefined) {
-      known.time = e.time;
-      return;
-    }
-    this.lastSuccess.set(e.ip, { time: e.time });
-    // Oldest-inserted goes first when full: close enough to least-recently-successful, and a plain set is cheap.
-    if (this.lastSuccess.size > this.opts.clientMemory) {
-      const oldest = this.lastSuccess.keys().next();
-      if (!oldest.done) this.lastSuccess.delete(oldest.value);
-    }
-  }
+  /** An error-log credential failure no access line described: a failed attempt of its own. */
+  private readonly releaseAlone = (e: LogEvent): void => {
+    this.stats.errorLogOnlyFailures++;
+    this.dispatch(e, Math.max(Math.floor(e.time / this.opts.bucketMs), this.closing), false);
+  };
 
   private readonly release = (e: LogEvent, answered: boolean): void => {
     if (answered) this.stats.answered401++;
     else this.stats.failed401++;
     this.onSettled?.(e, answered);
+    this.join.access(e);
     // A 401 released after its own bucket closed (out-of-order input within the lateness) counts in the bucket closing now.
     const bucket = Math.max(Math.floor(e.time / this.opts.bucketMs), this.closing);
     this.dispatch(e, bucket, answered);
@@ -317,10 +321,7 @@ export class Engine {
     for (const { rule, table } of this.runtimes) {
       if (!answered && rule.failureStatuses.has(e.status)) {
         if (!rule.accepts(e)) continue;
-        if (previouslyOk === undefined) {
-          const t = this.lastSuccess.get(e.ip)?.time;
-          previouslyOk = t !== undefined && t <= e.time && e.time - t <= rule.baselineMs;
-        }
+        previouslyOk ??= this.successes.okBefore(e, rule.baselineMs);
         table.addFailure(e, bucket, previouslyOk);
       } else {
         // The key lookup comes first: on failure-only tables most requests have no key and stop here.
@@ -331,7 +332,7 @@ export class Engine {
   }
 
   private get idle(): boolean {
-    return this.settler.held === 0 && this.evidenceHead === this.pendingEvidence.length && this.runtimes.every((r) => r.table.live.size === 0);
+    return this.settler.held === 0 && this.join.held === 0 && this.evidenceHead === this.pendingEvidence.length && this.runtimes.every((r) => r.table.live.size === 0);
   }
 
   private advance(watermark: number): void {
@@ -520,6 +521,7 @@ export class Engine {
   /** End of input: settle what is held, close every bucket, and report alerts still firing as open incidents. */
   finish(): Incident[] {
     this.settler.releaseAll(this.release);
+    this.join.releaseBefore(Infinity, this.releaseAlone);
     if (this.nextBucket !== null && Number.isFinite(this.maxTime)) {
       const last = Math.floor(this.maxTime / this.opts.bucketMs);
       while (this.nextBucket <= last) this.closeBucket(this.nextBucket++);

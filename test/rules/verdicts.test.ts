@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Traffic, background } from '../../src/synth/traffic';
 import { loadRules, type RuleSet } from '../../src/rules/load';
 import { ROOT, tempDir } from '../support/paths';
-import { H, M, found, hammer, loginUsers, report, writeSite } from '../support/sites';
+import { H, M, apacheError, found, hammer, loginUsers, nginxError, report, writeErrorLog, writeSite } from '../support/sites';
 
 const T0 = Date.UTC(2026, 10, 20, 6, 0, 0);
 let rules: RuleSet;
@@ -59,5 +59,69 @@ describe('a baseline knows how much history it holds', () => {
     expect(w?.rules.map((x) => x.rule)).toEqual(expect.arrayContaining(['auth-401-spike', 'credential-stuffing', 'auth-broken-on-path']));
     // The spike's own conditions (50 failures in 5 min) held while there was nothing to compare them with.
     expect(w?.heldBack.map((h) => h.rule)).toContain('auth-401-spike');
+  });
+});
+
+describe('brute force on any protected resource', () => {
+  test.each([
+    ['a Basic-auth site on /', '/', 'GET', 'admin'],
+    ['a client area', '/client', 'GET', 'jdoe'],
+    ['an admin area', '/admin/', 'GET', 'root'],
+    ['an API not named like a login', '/api/v1/invoices', 'GET', '-'],
+    ['an API token endpoint by POST', '/api/session/new', 'POST', '-'],
+  ])('%s: hydra-like 401s from one address are a brute force; the browsers answering their challenge are not', async (_name, area, method, user) => {
+    const t = new Traffic(31);
+    background(t, T0, T0 + 2 * H, 12);
+    // Browsers of the area's users: a challenge, then the same request with credentials, all day.
+    for (let time = T0; time < T0 + 2 * H; time += 2 * M) {
+      const ip = `192.0.2.${t.int(10, 40)}`;
+      t.add({ time, ip, user: '-', method, target: area, status: 401, userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' });
+      t.add({ time: time + 700, ip, user: 'alice', method, target: area, status: 200, userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' });
+    }
+    hammer(t, { ip: '203.0.113.66', user, method, target: area, status: 401, userAgent: 'Mozilla/4.0 (Hydra)' }, T0 + 80 * M, 120, 1_000);
+    const r = await report([writeSite(dir, t).access], rules);
+    expect(found(r)).toEqual(['brute-force 203.0.113.66']);
+    expect(r.incidents[0]?.top.path[0]?.key).toBe(area);
+  });
+});
+
+describe('the error log alone is enough, and both logs count an attempt once', () => {
+  const attacker = '203.0.113.80';
+  const attempts = (n: number) => Array.from({ length: n }, (_, k) => ({ time: T0 + H + k * 2_000, ip: attacker, method: 'GET', target: '/' }));
+  // What else an nginx error log holds: upstream trouble, a challenge without credentials (info level).
+  const noise = Array.from({ length: 30 }, (_, k) => nginxError({ time: T0 + k * 4 * M, ip: `192.0.2.${k + 1}`, method: 'GET', target: '/api/stock' }, 'upstream timed out (110: Connection timed out) while reading response header from upstream', 900 + k));
+
+  test('nginx: `user "…" was not found` and `password mismatch` from one address, no access log', async () => {
+    const lines = attempts(80).map((a, k) => nginxError(a, k % 4 === 0 ? `user "admin${k}" was not found in "/etc/nginx/.htpasswd"` : 'user "admin": password mismatch', k));
+    const r = await report([writeErrorLog(dir, [...noise, ...lines].sort())], rules);
+    expect(found(r)).toEqual([`brute-force ${attacker}`]);
+    const bf = r.incidents[0];
+    expect(bf?.count).toBe(80);
+    expect(bf?.top.path[0]?.key).toBe('/');
+    expect(bf?.reasons.map((x) => x.reason)).toEqual(['password_mismatch', 'user_not_found']);
+    expect(bf?.samples[0]).toMatch(/password mismatch|was not found/);
+    expect(r.analysis?.errorLogOnlyFailures).toBe(80);
+  });
+
+  test('Apache: AH01617 / AH01618, no access log', async () => {
+    const lines = attempts(40).map((a, k) =>
+      k % 2 === 0 ? apacheError(a, 'auth_basic', `AH01617: user admin: authentication failure for "/private": Password Mismatch`) : apacheError(a, 'auth_basic', `AH01618: user guest${k} not found: /private`),
+    );
+    const r = await report([writeErrorLog(dir, lines)], rules);
+    expect(found(r)).toEqual([`brute-force ${attacker}`]);
+    expect(r.incidents[0]?.count).toBe(40);
+  });
+
+  test('access log and error log together: each attempt counted once, with its reason', async () => {
+    const t = new Traffic(41);
+    background(t, T0, T0 + 2 * H, 12);
+    for (const a of attempts(80)) t.add({ ...a, user: 'admin', status: 401, userAgent: 'Mozilla/4.0 (Hydra)' });
+    const errors = attempts(80).map((a, k) => nginxError(a, 'user "admin": password mismatch', k));
+    const { access, error } = writeSite(dir, t, [...noise, ...errors].sort());
+    const r = await report([access, error as string], rules);
+    expect(found(r)).toEqual([`brute-force ${attacker}`]);
+    expect(r.incidents[0]?.count).toBe(80);
+    expect(r.incidents[0]?.reasons[0]?.text).toMatch(/^\d+ of \d+ failures: password mismatch for user admin$/);
+    expect(r.analysis?.errorLogOnlyFailures).toBe(0);
   });
 });

@@ -415,6 +415,11 @@ export class KeyTable {
     if (a.detail !== '') (slot.details ??= new TopValues()).bump(a.detail);
     st.lastBucket = Math.max(st.lastBucket, bucket);
     if (this.opts.countsAuthFailures) {
+      // A failure of this rule's own: it starts and ends the alert's span like an access failure
+      // (the password file's errors come with 403s and 500s, or with no access log at all).
+      if (a.time < slot.firstFail) slot.firstFail = a.time;
+      if (a.time > slot.lastFail) slot.lastFail = a.time;
+      if (a.time < st.firstFailure) st.firstFailure = a.time;
       st.lastFailBucket = Math.max(st.lastFailBucket, bucket);
       if (st.samples.length < SAMPLES_PER_KEY) st.samples.push({ file: a.file, line: a.line, raw: sampleText(a.raw) });
       this.live.add(st);
@@ -518,7 +523,7 @@ export class KeyTable {
   }
 
   slotFailures(st: KeyState, bucket: number): number {
-    return st.slotAt(bucket)?.failures ?? 0;
+    return this.countedIn(st.slotAt(bucket));
   }
 
   /** Window figures; without `detail`, distinct counts and top lists (the costly unions) are left empty. */
@@ -531,7 +536,7 @@ export class KeyTable {
     const details = new Map<string, number>();
     for (const s of st.slots) {
       if (!this.inWindow(s, bucket)) continue;
-      f.count += s.failures;
+      f.count += this.countedIn(s);
       f.total += s.total;
       f.answered += s.answered;
       f.success += s.success;

@@ -125,3 +125,38 @@ describe('the error log alone is enough, and both logs count an attempt once', (
     expect(r.analysis?.errorLogOnlyFailures).toBe(0);
   });
 });
+
+describe('the password file, whatever the access status', () => {
+  // From 07:30 a Basic-auth area's password file is gone: every request there is refused, not with a 401.
+  function site(status: number): Traffic {
+    const t = new Traffic(51);
+    background(t, T0, T0 + 2 * H, 12);
+    for (let time = T0 + 90 * M; time < T0 + 2 * H; time += 45_000) t.add({ time, ip: `10.8.0.${15 + (time % 7)}`, user: 'alice', method: 'GET', target: '/staff/', status, userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' });
+    return t;
+  }
+  const broken = (t: Traffic) => t.sorted().filter((x) => x.target === '/staff/');
+
+  test.each([
+    ['nginx, file missing: 403', 403, '(2: No such file or directory)'],
+    ['nginx, file unreadable: 500', 500, '(13: Permission denied)'],
+  ])('%s and open() "…/.htpasswd" failed', async (_name, status, errno) => {
+    const t = site(status);
+    const errors = broken(t).map((x, k) => nginxError({ ...x, method: 'GET' }, `open() "/etc/nginx/.htpasswd" failed ${errno}`, k, 'crit'));
+    const { access, error } = writeSite(dir, t, errors);
+    const r = await report([access, error as string], rules);
+    expect(found(r)).toEqual(['password-file-unreadable']);
+    expect(r.incidents[0]?.summary).toContain('/etc/nginx/.htpasswd');
+    expect(Date.parse(r.incidents[0]?.start ?? '')).toBe(T0 + 90 * M);
+    // The error log alone says as much.
+    expect(found(await report([error as string], rules))).toEqual(['password-file-unreadable']);
+  });
+
+  test('Apache: AH01620 beside 500s', async () => {
+    const t = site(500);
+    const errors = broken(t).map((x) => apacheError(x, 'authn_file', 'AH01620: Could not open password file: /etc/apache2/.htpasswd').replace('[client', '(2)No such file or directory: [client'));
+    const { access, error } = writeSite(dir, t, errors);
+    const r = await report([access, error as string], rules);
+    expect(found(r)).toEqual(['password-file-unreadable']);
+    expect(r.incidents[0]?.summary).toContain('/etc/apache2/.htpasswd');
+  });
+});

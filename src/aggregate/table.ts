@@ -23,6 +23,8 @@ function sampleText(raw: string): string {
 }
 
 export interface Sample {
+  /** Event time: an alert quotes only the samples inside the span it states. */
+  time: number;
   file: string;
   line: number;
   raw: string;
@@ -153,6 +155,9 @@ export class KeyState {
   lastBucket = -1;
   lastFailBucket = -Infinity;
   firstSuccess = Infinity;
+  /** The newest success and how many there were since the key was made (the history a stale credential tells). */
+  lastSuccess = -Infinity;
+  successes = 0;
   firstFailure = Infinity;
   samples: Sample[] = [];
   /**
@@ -374,6 +379,8 @@ export class KeyTable {
     if (isSuccess) {
       slot.success++;
       if (e.time < st.firstSuccess) st.firstSuccess = e.time;
+      if (e.time > st.lastSuccess) st.lastSuccess = e.time;
+      st.successes++;
     }
     if (bucket > st.lastBucket) st.lastBucket = bucket;
     st.addCoarse(e.time, 0, 1);
@@ -421,7 +428,8 @@ export class KeyTable {
       if (a.time > slot.lastFail) slot.lastFail = a.time;
       if (a.time < st.firstFailure) st.firstFailure = a.time;
       st.lastFailBucket = Math.max(st.lastFailBucket, bucket);
-      if (st.samples.length < SAMPLES_PER_KEY) st.samples.push({ file: a.file, line: a.line, raw: sampleText(a.raw) });
+      if (st.samples.length >= SAMPLES_PER_KEY) st.samples.shift();
+      st.samples.push({ time: a.time, file: a.file, line: a.line, raw: sampleText(a.raw) });
       this.live.add(st);
     }
   }
@@ -463,7 +471,7 @@ export class KeyTable {
     st.addCoarse(e.time, 1, 1);
     if (e.raw !== '') {
       if (st.samples.length >= SAMPLES_PER_KEY) st.samples.shift();
-      st.samples.push({ file: e.file, line: e.line, raw: sampleText(e.raw) });
+      st.samples.push({ time: e.time, file: e.file, line: e.line, raw: sampleText(e.raw) });
     }
     this.live.add(st);
     if (this.keys.size > this.opts.capacity) this.evict(bucket);

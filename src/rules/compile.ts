@@ -63,7 +63,7 @@ export interface CompiledRule {
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
 const TEMPLATE_FIELD = /\{([a-z_.]+)\}/g;
-export const TEMPLATE_NAMES = new Set<string>([...METRICS, 'window', 'top_path', 'top_ip', 'top_client', 'top_user', 'top_reason', 'password_file', 'peak_per_min', 'rule', 'title', 'group']);
+export const TEMPLATE_NAMES = new Set<string>([...METRICS, 'window', 'duration', 'window_count', 'success_history', 'top_path', 'top_ip', 'top_client', 'top_user', 'top_reason', 'password_file', 'peak_per_min', 'rule', 'title', 'group']);
 
 function templateProblem(text: string, groupBy: Dimension[]): string | undefined {
   for (const m of text.matchAll(TEMPLATE_FIELD)) {

@@ -4,7 +4,7 @@
  * lifecycle (pending → firing → resolved) turned into incidents.
  */
 import type { LogEvent } from '../parse/event';
-import { KeyTable, type KeyState, type WindowFigures } from '../aggregate/table';
+import { KeyTable, type KeyState, type Sample, type WindowFigures } from '../aggregate/table';
 import { ChallengeSettler } from '../aggregate/settle';
 import { SuccessMemory } from '../aggregate/successes';
 import { AttemptJoin, JOIN_SLACK_MS } from '../aggregate/join';
@@ -42,7 +42,11 @@ interface AlertState {
   peakMetrics: Record<Metric, number>;
   /** Metrics when the alert fired: their baseline is the traffic before the incident. */
   firedMetrics: Record<Metric, number>;
-  samples: string[];
+  /** Sample lines with their event time: the incident quotes those inside its stated span. */
+  samples: Array<{ time: number; text: string }>;
+  /** The key's successes before the alert began (what a stale credential's history says). */
+  successesBefore: number;
+  lastSuccessBefore: number;
   approximate: boolean;
   /** Failures per minute, from timelineStart (a minute boundary). */
   timelineStart: number;
@@ -73,6 +77,29 @@ interface RuleRuntime {
 
 function isSuccess(status: number): boolean {
   return status >= 200 && status < 400;
+}
+
+function sampleOf(s: Sample): { time: number; text: string } {
+  return { time: s.time, text: `${s.file}:${s.line} ${latin1ToText(s.raw)}` };
+}
+
+const p2 = (n: number) => String(n).padStart(2, '0');
+
+/** `08:44 UTC`, with the date when it is not the day of `ref`. */
+function clock(ms: number, ref: number): string {
+  const d = new Date(ms);
+  const hm = `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())} UTC`;
+  return d.toISOString().slice(0, 10) === new Date(ref).toISOString().slice(0, 10) ? hm : `${d.toISOString().slice(0, 10)} ${hm}`;
+}
+
+/** An incident's span: `12 min`, `1 h 5 min`, `40 s`. */
+function humanDuration(ms: number): string {
+  if (ms < 1000) return 'under a second';
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 120) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
 }
 
 function humanWindow(ms: number): string {
@@ -397,7 +424,9 @@ export class Engine {
         st.alert = {
           state: 'pending', since: figures.firstFail, firedAt: 0, lastTrue: now, lastCountedBucket: k, lastFail: figures.lastFail,
           count: figures.count, peak: figures, peakMetrics: metrics, firedMetrics: metrics, approximate: figures.approximate,
-          samples: st.samples.map((s) => `${s.file}:${s.line} ${latin1ToText(s.raw)}`),
+          samples: st.samples.filter((s) => s.time >= figures.firstFail).map(sampleOf),
+          successesBefore: st.lastSuccess < figures.firstFail ? st.successes : 0,
+          lastSuccessBefore: st.lastSuccess < figures.firstFail ? st.lastSuccess : -Infinity,
           timelineStart: Math.floor(((k - table.windowBuckets + 1) * this.opts.bucketMs) / MINUTE) * MINUTE, timeline: [],
         } satisfies AlertState;
         const created = st.alert as AlertState;
@@ -458,10 +487,24 @@ export class Engine {
       if (slotLast && slotLast.lastFail > alert.lastFail) alert.lastFail = slotLast.lastFail;
       for (const s of st.samples) {
         if (alert.samples.length >= 5) break;
-        const text = `${s.file}:${s.line} ${latin1ToText(s.raw)}`;
-        if (!alert.samples.includes(text)) alert.samples.push(text);
+        if (s.time < alert.since || s.time > alert.lastFail) continue;
+        const sample = sampleOf(s);
+        if (!alert.samples.some((x) => x.text === sample.text)) alert.samples.push(sample);
       }
     }
+  }
+
+  /**
+   * The key's history as it happened: "succeeded until 08:44 UTC (165 times since 06:00 UTC), failing
+   * since 08:45 UTC" is the strongest evidence that a credential changed under a working client;
+   * "never succeeded" is said only of history this engine saw.
+   */
+  private successHistory(a: AlertState): string {
+    const from = this.stats.warmup.historyFrom === null ? a.since : Date.parse(this.stats.warmup.historyFrom);
+    const failing = `failing since ${clock(a.since, a.since)}`;
+    if (a.successesBefore === 0) return `no success since ${from < a.since ? `the log began at ${clock(from, a.since)}` : 'the first line read'}; ${failing}`;
+    const times = a.successesBefore === 1 ? 'once' : `${a.successesBefore.toLocaleString('en-US')} times`;
+    return `succeeded until ${clock(a.lastSuccessBefore, a.since)} (${times} since ${clock(from, a.since)}), ${failing}`;
   }
 
   private incidentOf(rule: CompiledRule, st: KeyState, a: AlertState, open: boolean): Incident {
@@ -474,6 +517,9 @@ export class Engine {
     const values: Record<string, string | number> = {
       ...metrics,
       count: a.count,
+      duration: humanDuration(a.lastFail - a.since),
+      window_count: a.peak.count,
+      success_history: this.successHistory(a),
       window: humanWindow(rule.windowMs),
       rule: rule.id,
       title: rule.title,
@@ -504,7 +550,7 @@ export class Engine {
       summary: renderTemplate(rule.summary, values),
       likely_cause: renderTemplate(rule.likelyCause, values),
       checks: rule.checks.map((c) => renderTemplate(c, values)),
-      samples: a.samples.slice(0, 5),
+      samples: a.samples.filter((x) => x.time >= a.since && x.time <= a.lastFail).slice(0, 5).map((x) => x.text),
       reasons: reasonsOf(a.peak, a.peakMetrics),
       conditions: rule.conditions.map((c) => ({ metric: c.metric, op: c.op, threshold: c.value, value: metrics[c.metric] ?? a.peakMetrics[c.metric] })),
       timeline: { start: new Date(a.timelineStart).toISOString(), stepMs: MINUTE, counts: [...a.timeline] },

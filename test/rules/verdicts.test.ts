@@ -4,7 +4,7 @@
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Traffic, background } from '../../src/synth/traffic';
+import { Traffic, background, credentialStuffing, staleCredential } from '../../src/synth/traffic';
 import { loadRules, type RuleSet } from '../../src/rules/load';
 import { ROOT, tempDir } from '../support/paths';
 import { H, M, apacheError, found, hammer, loginUsers, nginxError, report, writeErrorLog, writeSite } from '../support/sites';
@@ -158,5 +158,62 @@ describe('the password file, whatever the access status', () => {
     const r = await report([access, error as string], rules);
     expect(found(r)).toEqual(['password-file-unreadable']);
     expect(r.incidents[0]?.summary).toContain('/etc/apache2/.htpasswd');
+  });
+});
+
+describe('summaries say what happened', () => {
+  test('a stale credential tells its history: succeeded until 08:44, failing since 08:45, never "never succeeded"', async () => {
+    const t = new Traffic(61);
+    background(t, T0, T0 + 4 * H, 12);
+    staleCredential(t, T0, T0 + 2 * H + 45 * M, T0 + 4 * H, 60_000);
+    const r = await report([writeSite(dir, t).access], rules);
+    expect(found(r)).toEqual(['stale-credential inventory-sync/2.3 (+https://erp.example.net) svc-inventory']);
+    const s = r.incidents[0]?.summary ?? '';
+    expect(s).toMatch(/: succeeded until 08:44 UTC \(165 times since 06:00 UTC\), failing since 08:45 UTC$/);
+    expect(s).not.toMatch(/never/);
+  });
+
+  test('a client that never succeeded in the history read is told so, with when that history began', async () => {
+    const t = new Traffic(62);
+    background(t, T0, T0 + 3 * H, 12);
+    // A health checker with a wrong key, once a minute from the first line on.
+    hammer(t, { ip: '10.20.0.5', user: '-', method: 'GET', target: '/api/health', status: 401, userAgent: 'kube-probe/1.31' }, T0 + 10_000, 170, 60_000);
+    const r = await report([writeSite(dir, t).access], rules);
+    expect(found(r)).toEqual(['stale-credential kube-probe/1.31 (no user)']);
+    expect(r.incidents[0]?.summary).toMatch(/: no success since the log began at 06:00 UTC; failing since 06:00 UTC$/);
+  });
+
+  test("a summary's figures are those of the span or window it names", async () => {
+    const t = new Traffic(63);
+    background(t, T0, T0 + 3 * H, 12);
+    credentialStuffing(t, T0 + 2 * H, 300, 12 * M);
+    const r = await report([writeSite(dir, t).access], rules);
+    const cs = r.incidents.find((i) => i.rule === 'credential-stuffing');
+    const m = /^([\d,]+) failed logins on \/login in (\d+) min; in the busiest 10 min, ([\d,]+) from ([\d,]+) addresses/.exec(cs?.summary ?? '');
+    expect(m).not.toBeNull();
+    const n = (x: string | undefined) => Number((x ?? '').replace(/,/g, ''));
+    expect(n(m?.[1])).toBe(cs?.count);
+    expect(n(m?.[2])).toBe(Math.round((Date.parse(cs?.end ?? '') - Date.parse(cs?.start ?? '')) / M));
+    expect(n(m?.[3])).toBe(cs?.metrics.count);
+    expect(n(m?.[4])).toBe(cs?.metrics.distinct_ips);
+  });
+
+  test('samples are lines from inside the span the incident states', async () => {
+    // The password file goes missing twice: in the morning, and again in the afternoon.
+    const t = new Traffic(64);
+    background(t, T0, T0 + 9 * H, 6);
+    const refused = [...[1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6].map((h) => T0 + h * H), ...[7, 7.1, 7.2].map((h) => T0 + h * H)].map((time) => ({ time, ip: '10.8.0.15', method: 'GET', target: '/staff/' }));
+    for (const x of refused) t.add({ ...x, user: 'alice', status: 403, userAgent: 'Mozilla/5.0' });
+    const { access, error } = writeSite(dir, t, refused.map((x, k) => nginxError(x, 'open() "/etc/nginx/.htpasswd" failed (2: No such file or directory)', k, 'crit')));
+    const r = await report([access, error as string], rules);
+    expect(found(r)).toEqual(['password-file-unreadable', 'password-file-unreadable']);
+    for (const i of r.incidents) {
+      expect(i.samples.length).toBeGreaterThan(0);
+      for (const line of i.samples) {
+        const at = Date.parse(line.replace(/^.*?:\d+ (\d+)\/(\d+)\/(\d+) (\d\d:\d\d:\d\d) .*$/, '$1-$2-$3T$4Z'));
+        expect(at).toBeGreaterThanOrEqual(Date.parse(i.start));
+        expect(at).toBeLessThanOrEqual(Date.parse(i.end));
+      }
+    }
   });
 });

@@ -49,6 +49,10 @@ class Slot {
   clients: DistinctCounter | null = null;
   /** Failures from addresses that had succeeded within the look-back (a count: who fails, weighted by failures). */
   previouslyOkFailures = 0;
+  /** Failures by what the server answered (rules whose `status` takes more than 401): 2xx, 401/403, 404/410. */
+  served = 0;
+  denied = 0;
+  missing = 0;
   top: Record<SlotTopDimension, TopValues> | null = null;
   /** Which servers of a fleet saw the failures (syslog input, vhost logs); none for a plain file. */
   hosts: TopValues | null = null;
@@ -65,7 +69,7 @@ class Slot {
     this.failures = this.total = this.answered = this.success = 0;
     this.firstFail = Infinity;
     this.lastFail = -Infinity;
-    this.previouslyOkFailures = 0;
+    this.previouslyOkFailures = this.served = this.denied = this.missing = 0;
     this.ips = this.users = this.paths = this.clients = null;
     this.top = null;
     this.hosts = null;
@@ -127,6 +131,9 @@ export interface WindowFigures {
   distinctClients: number;
   /** Failures from addresses that had succeeded within the look-back. */
   previouslyOkFailures: number;
+  served: number;
+  denied: number;
+  missing: number;
   /** Failures of the busiest address (space-saving: an upper bound), and its 401 share taken out of the key's. */
   topIpFailures: number;
   firstFail: number;
@@ -458,6 +465,10 @@ export class KeyTable {
     (slot.clients ??= new DistinctCounter()).add(client);
     if (e.remoteUser !== '') (slot.users ??= new DistinctCounter()).add(e.remoteUser);
     if (previouslyOk) slot.previouslyOkFailures++;
+    const status = e.status;
+    if (status === 401 || status === 403) slot.denied++;
+    else if (status === 404 || status === 410) slot.missing++;
+    else if (status >= 200 && status < 300) slot.served++;
     const top = (slot.top ??= { ip: new TopValues(), path: new TopValues(), client: new TopValues(), user: new TopValues() });
     top.ip.bump(e.ip);
     top.path.bump(e.path || '(no path)');
@@ -537,7 +548,7 @@ export class KeyTable {
   /** Window figures; without `detail`, distinct counts and top lists (the costly unions) are left empty. */
   figures(st: KeyState, bucket: number, detail: boolean, topN = 5): WindowFigures {
     const f: WindowFigures = {
-      count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkFailures: 0, topIpFailures: 0,
+      count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkFailures: 0, served: 0, denied: 0, missing: 0, topIpFailures: 0,
       firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [], host: [] },
       baselineCount: 0, baselineTotal: 0, baselineSpanMs: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure, authFailures: 0, reasons: {}, details: [],
     };
@@ -549,6 +560,9 @@ export class KeyTable {
       f.answered += s.answered;
       f.success += s.success;
       f.previouslyOkFailures += s.previouslyOkFailures;
+      f.served += s.served;
+      f.denied += s.denied;
+      f.missing += s.missing;
       if (s.firstFail < f.firstFail) f.firstFail = s.firstFail;
       if (s.lastFail > f.lastFail) f.lastFail = s.lastFail;
       f.authFailures += s.authFailures;

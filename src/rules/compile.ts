@@ -4,7 +4,7 @@ import { cidrMatcher } from '../aggregate/cidr';
 import type { LogEvent } from '../parse/event';
 import type { AuthFailureEvent } from '../parse/errorlog';
 import type { Dimension } from '../aggregate/keys';
-import { METRICS, type Kind, type Metric, type Rule, type Severity } from './schema';
+import { METRICS, type Kind, type Metric, type PeerCondition, type Rule, type Severity } from './schema';
 import { figure } from '../present/numbers';
 
 export function durationMs(s: string): number {
@@ -57,13 +57,13 @@ export interface CompiledRule {
   needsDistinct: boolean;
   summary: string;
   likelyCause: string;
-  checks: string[];
+  checks: Array<{ text: string; if?: PeerCondition }>;
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
 const TEMPLATE_FIELD = /\{([a-z_.]+)\}/g;
-export const TEMPLATE_NAMES = new Set<string>([...METRICS, 'window', 'duration', 'window_count', 'success_history', 'top_path', 'top_ip', 'top_client', 'top_user', 'top_reason', 'password_file', 'peak_per_min', 'rule', 'title', 'group']);
+export const TEMPLATE_NAMES = new Set<string>([...METRICS, 'window', 'duration', 'window_count', 'success_history', 'top_ips', 'top_path', 'top_ip', 'top_client', 'top_user', 'top_reason', 'password_file', 'peak_per_min', 'rule', 'title', 'group']);
 
 function templateProblem(text: string, groupBy: Dimension[]): string | undefined {
   for (const m of text.matchAll(TEMPLATE_FIELD)) {
@@ -103,6 +103,16 @@ const DISTINCT_METRICS: ReadonlySet<Metric> = new Set<Metric>(['distinct_ips', '
 export const REQUEST_METRICS: ReadonlySet<Metric> = new Set<Metric>(['total', 'ratio', 'ratio_without_top', 'success', 'answered', 'had_success_before', 'baseline_total', 'baseline_ratio', 'increase']);
 
 
+/** Status codes and classes (`4xx`) as the set of codes they name. */
+function statusSet(statuses: ReadonlyArray<number | string>): ReadonlySet<number> {
+  const set = new Set<number>();
+  for (const s of statuses) {
+    if (typeof s === 'number') set.add(s);
+    else for (let code = Number(s[0]) * 100; code < Number(s[0]) * 100 + 100; code++) set.add(code);
+  }
+  return set;
+}
+
 /** Metrics read off the look-back before the window. */
 export function isBaselineMetric(m: Metric): boolean {
   return m.startsWith('baseline_') || m === 'increase' || m === 'rate_factor';
@@ -121,7 +131,12 @@ function minCountOf(conditions: Condition[]): number {
 
 export function compileRule(rule: Rule): CompiledRule | string {
   const groupBy = rule.group_by ?? [];
-  const templates: Array<[string, string]> = [['summary', rule.summary], ['likely_cause', rule.likely_cause], ...rule.checks.map((c, i): [string, string] => [`checks[${i}]`, c])];
+  const checks = rule.checks.map((c) => (typeof c === 'string' ? { text: c } : c));
+  const templates: Array<[string, string]> = [
+    ['summary', rule.summary],
+    ['likely_cause', rule.likely_cause],
+    ...checks.map((c, i): [string, string] => [typeof rule.checks[i] === 'string' ? `checks[${i}]` : `checks[${i}].text`, c.text]),
+  ];
   for (const [field, text] of templates) {
     const p = templateProblem(text, groupBy);
     if (p) return `${field}: ${p}`;
@@ -174,7 +189,7 @@ export function compileRule(rule: Rule): CompiledRule | string {
     forMs: durationMs(rule.for ?? '0s'),
     resolveAfterMs: durationMs(rule.resolve_after ?? '5m'),
     repeatMs: durationMs(rule.repeat ?? '4h'),
-    failureStatuses: new Set(where.status ?? [401]),
+    failureStatuses: statusSet(where.status ?? [401]),
     accepts,
     conditions,
     sumConditions: conditions.filter((c) => !DISTINCT_METRICS.has(c.metric)),
@@ -187,7 +202,7 @@ export function compileRule(rule: Rule): CompiledRule | string {
       conditions.some((c) => REQUEST_METRICS.has(c.metric)) || [...rule.summary.matchAll(TEMPLATE_FIELD)].some((m) => REQUEST_METRICS.has(m[1] as Metric)),
     summary: rule.summary,
     likelyCause: rule.likely_cause,
-    checks: rule.checks,
+    checks,
   };
 }
 

@@ -8,6 +8,7 @@ import { KeyTable, type KeyState, type Sample, type WindowFigures } from '../agg
 import { ChallengeSettler } from '../aggregate/settle';
 import { SuccessMemory } from '../aggregate/successes';
 import { AttemptJoin, JOIN_SLACK_MS } from '../aggregate/join';
+import { isLocalAddress } from '../aggregate/cidr';
 import { holds, isBaselineMetric, renderTemplate, REQUEST_METRICS, type CompiledRule } from './compile';
 import { BASELINE_RATE_FLOOR_PER_MIN, computeMetrics, roundMetrics } from './metrics';
 import type { Incident } from './incident';
@@ -27,12 +28,18 @@ export interface EngineOptions {
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { bucketMs: 10_000, allowedLatenessMs: 60_000, settleMs: 5_000, capacity: 20_000, clientMemory: 200_000 };
 
-export type AlertTransition = { status: 'firing' | 'resolved'; incident: Incident };
+/**
+ * `repeat`: the alert is still firing `repeat` (the rule's re-notify interval, event time) after it
+ * was last announced: outputs that want reminders send it again, as Alertmanager re-sends firing alerts.
+ */
+export type AlertTransition = { status: 'firing' | 'resolved'; incident: Incident; repeat?: boolean };
 
 interface AlertState {
   state: 'pending' | 'firing';
   since: number;
   firedAt: number;
+  /** When the alert was last announced (fired or repeated), for the rule's `repeat`. */
+  notifiedAt: number;
   lastTrue: number;
   lastCountedBucket: number;
   lastFail: number;
@@ -77,6 +84,13 @@ interface RuleRuntime {
 
 function isSuccess(status: number): boolean {
   return status >= 200 && status < 400;
+}
+
+/** `203.0.113.4 (40), 203.0.113.9 (38) and 27 more`: the busiest values, and how many are not shown. */
+function topList(top: Array<{ key: string; count: number }>, distinct: number): string {
+  if (top.length === 0) return '-';
+  const more = Math.max(0, distinct - top.length);
+  return top.map((t) => `${t.key} (${t.count.toLocaleString('en-US')})`).join(', ') + (more > 0 ? ` and ${more.toLocaleString('en-US')} more` : '');
 }
 
 function sampleOf(s: Sample): { time: number; text: string } {
@@ -422,7 +436,7 @@ export class Engine {
     if (matches && figures && metrics) {
       if (alert === null) {
         st.alert = {
-          state: 'pending', since: figures.firstFail, firedAt: 0, lastTrue: now, lastCountedBucket: k, lastFail: figures.lastFail,
+          state: 'pending', since: figures.firstFail, firedAt: 0, notifiedAt: 0, lastTrue: now, lastCountedBucket: k, lastFail: figures.lastFail,
           count: figures.count, peak: figures, peakMetrics: metrics, firedMetrics: metrics, approximate: figures.approximate,
           samples: st.samples.filter((s) => s.time >= figures.firstFail).map(sampleOf),
           successesBefore: st.lastSuccess < figures.firstFail ? st.successes : 0,
@@ -444,9 +458,9 @@ export class Engine {
       const a = st.alert as AlertState;
       if (a.state === 'pending' && now - a.since >= rule.forMs) {
         a.state = 'firing';
-        a.firedAt = now;
+        a.firedAt = a.notifiedAt = now;
         this.onTransition?.({ status: 'firing', incident: this.incidentOf(rule, st, a, true) });
-      }
+      } else this.repeatIfDue(rule, st, a, now);
       return;
     }
     if (alert === null) return;
@@ -460,7 +474,13 @@ export class Engine {
       this.incidents.push(incident);
       st.alert = null;
       this.onTransition?.({ status: 'resolved', incident });
-    }
+    } else this.repeatIfDue(rule, st, alert, now);
+  }
+
+  private repeatIfDue(rule: CompiledRule, st: KeyState, a: AlertState, now: number): void {
+    if (a.state !== 'firing' || this.onTransition === undefined || now - a.notifiedAt < rule.repeatMs) return;
+    a.notifiedAt = now;
+    this.onTransition({ status: 'firing', incident: this.incidentOf(rule, st, a, true), repeat: true });
   }
 
   private heldBack(rule: CompiledRule, st: KeyState, f: WindowFigures): void {
@@ -507,6 +527,13 @@ export class Engine {
     return `succeeded until ${clock(a.lastSuccessBefore, a.since)} (${times} since ${clock(from, a.since)}), ${failing}`;
   }
 
+  /** The rule's checks whose peer condition holds for the incident's address (the group's, else the busiest). */
+  private checksFor(rule: CompiledRule, st: KeyState, a: AlertState): string[] {
+    const address = st.group.ip ?? st.group.subnet ?? a.peak.top.ip[0]?.key;
+    const local = address !== undefined && isLocalAddress(address);
+    return rule.checks.filter((c) => c.if === undefined || (c.if === 'private_address') === local).map((c) => c.text);
+  }
+
   private incidentOf(rule: CompiledRule, st: KeyState, a: AlertState, open: boolean): Incident {
     const metrics: Partial<Record<Metric, number>> = roundMetrics(evidence(a.peakMetrics, a.firedMetrics));
     // Figures a rule's table does not keep are left out rather than reported as zeros.
@@ -532,6 +559,7 @@ export class Engine {
       // The busiest minute so far: a window's average hides a burst (25 tries in one second is not 5 a minute).
       peak_per_min: Math.max(0, ...a.timeline),
       password_file: a.peak.details[0] ?? '(not named)',
+      top_ips: topList(a.peak.top.ip, a.peakMetrics.distinct_ips),
     };
     for (const [k, v] of Object.entries(st.group)) values[`group.${k}`] = v;
     return {
@@ -549,7 +577,7 @@ export class Engine {
       top: a.peak.top,
       summary: renderTemplate(rule.summary, values),
       likely_cause: renderTemplate(rule.likelyCause, values),
-      checks: rule.checks.map((c) => renderTemplate(c, values)),
+      checks: this.checksFor(rule, st, a).map((c) => renderTemplate(c, values)),
       samples: a.samples.filter((x) => x.time >= a.since && x.time <= a.lastFail).slice(0, 5).map((x) => x.text),
       reasons: reasonsOf(a.peak, a.peakMetrics),
       conditions: rule.conditions.map((c) => ({ metric: c.metric, op: c.op, threshold: c.value, value: metrics[c.metric] ?? a.peakMetrics[c.metric] })),

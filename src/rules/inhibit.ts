@@ -78,6 +78,7 @@ export interface InhibitedIncident {
 export function applyInhibition(incidents: Incident[], rules: Inhibit[]): { kept: Incident[]; inhibited: InhibitedIncident[] } {
   const kept: Incident[] = [];
   const inhibited: InhibitedIncident[] = [];
+  const folded = new Map<Incident, Incident[]>();
   for (const target of incidents) {
     let by: InhibitedIncident | undefined;
     for (const r of rules) {
@@ -88,15 +89,22 @@ export function applyInhibition(incidents: Incident[], rules: Inhibit[]): { kept
           s.fingerprint !== target.fingerprint &&
           matches(s, r.source) &&
           overlaps(s, target) &&
-          (r.equal ?? []).every((eq) => (eq === 'path' ? underPath(target.top.path[0]?.key ?? target.group.path, pathScope(s)) : sameIp(target, s))),
+          (r.equal ?? []).every((eq) => (eq === 'path' ? underPath(target.top.path[0]?.key ?? target.group.path, pathScope(s)) : sameIp(target, s))) &&
+          // A fold pages the same actor once, under the source: nothing is silenced, but the source
+          // must hold at least half of the target's failures to be that actor.
+          (r.fold === true ? s.count * 2 >= target.count : !causedMostOf(target, s)),
       );
-      if (source && !causedMostOf(target, source)) {
+      if (source) {
         by = { incident: target, by: source.fingerprint, reason: r.reason };
+        if (r.fold) folded.set(source, [...(folded.get(source) ?? []), target]);
         break;
       }
     }
     if (by) inhibited.push(by);
     else kept.push(target);
+  }
+  for (const [source, targets] of folded) {
+    source.folded = targets.map((t) => ({ rule: t.rule, group: { ...t.group }, count: t.count, start: t.start, end: t.end }));
   }
   return { kept, inhibited };
 }

@@ -46,6 +46,9 @@ export function computeMetrics(f: WindowFigures, rule: CompiledRule): Record<Met
     span: f.count > 0 ? (f.lastFail - f.firstFail) / 1000 : 0,
     had_success_before: f.hadSuccessBefore ? 1 : 0,
     previously_ok_share: f.count > 0 ? f.previouslyOkFailures / f.count : 0,
+    served: f.served,
+    denied: f.denied,
+    missing: f.missing,
     top_ip_share: f.count > 0 ? f.topIpFailures / f.count : 0,
     // The busiest address's requests are taken to be all failures (an attacker's are): the ratio
     // left is then a floor, so a step that holds without it is not that address's doing.

@@ -11,6 +11,8 @@ export const METRICS = [
   'distinct_ips', 'distinct_users', 'distinct_paths', 'distinct_clients',
   'attempts_per_ip', 'rate_per_min', 'span', 'had_success_before', 'previously_ok_share',
   'top_ip_share', 'ratio_without_top',
+  // Failures by the answer, for rules whose `status` takes more than 401: served (2xx), denied (401, 403), missing (404, 410).
+  'served', 'denied', 'missing',
   'baseline_total', 'baseline_span', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor',
   // From error logs read alongside: authentication failures by the reason the server gave.
   'auth_failures', ...AUTH_REASONS.map((r) => `reason.${r}` as const),
@@ -19,6 +21,8 @@ export type Metric = (typeof METRICS)[number];
 export type ReasonMetric = `reason.${AuthReason}`;
 
 export const KINDS = ['attack', 'misconfiguration', 'anomaly'] as const;
+export const PEER_CONDITIONS = ['public_address', 'private_address'] as const;
+export type PeerCondition = (typeof PEER_CONDITIONS)[number];
 export type Kind = (typeof KINDS)[number];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -41,7 +45,11 @@ const ComparisonSchema = z.union([
 
 export const WhereSchema = z
   .strictObject({
-    status: z.array(z.int().min(100).max(599)).min(1).optional().describe('responses counted as failures (default [401]); answered 401s never count'),
+    status: z
+      .array(z.union([z.int().min(100).max(599), z.enum(['1xx', '2xx', '3xx', '4xx', '5xx'])]))
+      .min(1)
+      .optional()
+      .describe('responses counted as failures: codes or classes such as 4xx (default [401]); answered 401s never count'),
     method: z.array(z.string().regex(/^[A-Z]+$/)).optional(),
     path: z.array(z.string().min(1)).optional().describe('path globs (picomatch, case-insensitive); a request must match one'),
     path_not: z.array(z.string().min(1)).optional(),
@@ -69,7 +77,18 @@ export const RuleSchema = z.strictObject({
   repeat: DurationSchema.optional().describe('re-notify interval while firing (default 4h)'),
   summary: z.string().min(1).describe('template: {count}, {group.ip}, {top_path}, {window}... (values are inserted, never executed)'),
   likely_cause: z.string().min(1),
-  checks: z.array(z.string().min(1)).min(1),
+  checks: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({
+          text: z.string().min(1),
+          if: z.enum(PEER_CONDITIONS).describe("public_address: the incident's address is a public one; private_address: loopback, private, link-local, CGNAT or unique-local (usually a proxy seen instead of the client)"),
+        }),
+      ]),
+    )
+    .min(1)
+    .describe('what to check, in order; a check with `if` is given only when its condition holds'),
 });
 export type Rule = z.infer<typeof RuleSchema>;
 
@@ -81,7 +100,8 @@ const MatcherSchema = z.strictObject({
 export const InhibitSchema = z.strictObject({
   source: MatcherSchema.describe('alerts that, while firing, silence the targets'),
   target: MatcherSchema,
-  equal: z.array(z.enum(['path', 'ip'])).optional().describe("'path': only targets whose failures are on the source's path (prefix); 'ip': on its IP (subnet)"),
+  equal: z.array(z.enum(['path', 'ip'])).optional().describe("'path': only targets whose failures are on the source's path (prefix); 'ip': on its IP (subnet, by CIDR containment)"),
+  fold: z.boolean().optional().describe('the targets are the same actor as the source: listed in its incident (`folded`) instead of paged apart'),
   reason: z.string().optional(),
 });
 export type Inhibit = z.infer<typeof InhibitSchema>;

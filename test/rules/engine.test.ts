@@ -98,6 +98,15 @@ describe('lifecycle: pending, firing, resolved', () => {
     expect(short.incidents.map((i) => i.count)).toEqual([20]);
   });
 
+  test('`repeat`: an alert still firing is announced again every `repeat` of event time, until it resolves', () => {
+    const r = rule('group_by: [ip]\nwindow: 1m\nwhen: { count: 5 }\nresolve_after: 1m\nrepeat: 2m');
+    const t = run([r], Array.from({ length: 420 }, (_, i) => ev(i))).transitions; // 7 minutes at 1/s
+    expect(t.map((x) => (x.repeat ? 'repeat' : x.status))).toEqual(['firing', 'repeat', 'repeat', 'repeat']);
+    // Each repeat carries the incident as it stands: more failures each time.
+    expect(t.map((x) => x.incident.count)).toEqual([...t.map((x) => x.incident.count)].sort((a, b) => a - b));
+    expect(new Set(t.map((x) => x.incident.count)).size).toBe(4);
+  });
+
   test('`for` keeps a short burst pending and never fires it', () => {
     const slow = rule('group_by: [ip]\nwindow: 1m\nwhen: { count: 5 }\nfor: 2m');
     expect(run([slow], Array.from({ length: 20 }, (_, i) => ev(i))).incidents).toHaveLength(0);

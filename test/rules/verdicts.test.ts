@@ -217,3 +217,84 @@ describe('summaries say what happened', () => {
     }
   });
 });
+
+describe('addresses rotate: one page per subnet', () => {
+  test('30 addresses of one /24 with one user agent on /wp-login.php: one subnet incident listing them, not 30 pages', async () => {
+    const t = new Traffic(71);
+    background(t, T0, T0 + 2 * H, 12);
+    for (let k = 0; k < 30; k++) hammer(t, { ip: `185.220.101.${10 + k}`, user: '-', method: 'POST', target: '/wp-login.php', status: 401, userAgent: 'Mozilla/5.0 (compatible; wpscan)' }, T0 + H + k * 1_000, 25, 10_000);
+    const r = await report([writeSite(dir, t).access], rules);
+    expect(found(r)).toEqual(['brute-force-subnet 185.220.101.0/24']);
+    const inc = r.incidents[0];
+    expect(inc?.folded?.map((f) => f.group.ip).sort()).toEqual(Array.from({ length: 30 }, (_, k) => `185.220.101.${10 + k}`).sort());
+    expect(inc?.summary).toMatch(/ from 30 addresses of 185\.220\.101\.0\/24 .*: 185\.220\.101\.\d+ \(\d+\), .* and 25 more$/);
+    expect(r.inhibited.filter((x) => x.rule === 'brute-force')).toHaveLength(30);
+  });
+
+  test('an IPv6 attacker rotating through a /64, each address under the per-address bar', async () => {
+    const t = new Traffic(72);
+    background(t, T0, T0 + 2 * H, 12);
+    for (let k = 0; k < 40; k++) hammer(t, { ip: `2001:db8:42:7::${(k + 1).toString(16)}`, user: 'admin', method: 'GET', target: '/', status: 401, userAgent: 'curl/8.5.0' }, T0 + H + k * 7_000, 4, 2_000);
+    const r = await report([writeSite(dir, t).access], rules);
+    expect(found(r)).toEqual(['brute-force-subnet 2001:db8:42:7::/64']);
+  });
+
+  test('a /64 folds its own addresses only: 2001:db8:ffff::5 and 2001:db80::5 are paged on their own (containment, not string prefix)', async () => {
+    const t = new Traffic(73);
+    background(t, T0, T0 + 2 * H, 12);
+    const bf = (ip: string, at: number) => hammer(t, { ip, user: 'admin', method: 'GET', target: '/admin/', status: 401, userAgent: 'python-requests/2.32.3' }, at, 40, 3_000);
+    for (let k = 1; k <= 4; k++) bf(`2001:db8::${k}`, T0 + H + k * 500);
+    bf('2001:db8:ffff::5', T0 + H + 5_000);
+    bf('2001:db80::5', T0 + H + 6_000);
+    const r = await report([writeSite(dir, t).access], rules);
+    expect(found(r)).toEqual(['brute-force 2001:db80::5', 'brute-force 2001:db8:ffff::5', 'brute-force-subnet 2001:db8::/64']);
+    expect(r.incidents.find((i) => i.rule === 'brute-force-subnet')?.folded?.map((f) => f.group.ip).sort()).toEqual(['2001:db8::1', '2001:db8::2', '2001:db8::3', '2001:db8::4']);
+  });
+});
+
+describe('probing, honestly worded', () => {
+  const probe = (t: Traffic, ip: string, paths: Array<[string, number]>, at: number) =>
+    paths.forEach(([target, status], k) => t.add({ time: at + k * 4_000, ip, user: '-', method: 'GET', target, status, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36' }));
+
+  test('13 requests for secret files from one address: a sensitive-file probe, with the one that was served said', async () => {
+    const t = new Traffic(81);
+    background(t, T0, T0 + 2 * H, 12);
+    probe(t, '198.51.100.77', [
+      ['/.env', 404], ['/.git/config', 404], ['/.htpasswd', 403], ['/.ssh/id_rsa', 404], ['/wp-config.php.bak', 404], ['/backup.sql', 404], ['/db.zip', 404],
+      ['/.aws/credentials', 404], ['/config.php.bak', 200], ['/.env.production', 404], ['/server.key', 404], ['/.git/HEAD', 404], ['/dump.sql.gz', 404],
+    ], T0 + H);
+    const r = await report([writeSite(dir, t).access], rules);
+    expect(found(r)).toEqual(['sensitive-file-probe 198.51.100.77']);
+    expect(r.incidents[0]?.summary).toMatch(/^198\.51\.100\.77 asked for 13 secret or backup files in 10 min \(13 requests, 1 served with 2xx; 13 in 48 s\)/);
+  });
+
+  test('a wordlist crawl that only finds 404s is path enumeration (low), not "probing protected paths"', async () => {
+    const t = new Traffic(82);
+    background(t, T0, T0 + 2 * H, 12);
+    probe(t, '198.51.100.78', Array.from({ length: 70 }, (_, k): [string, number] => [`/${['blog', 'shop', 'old', 'test', 'dev', 'v1', 'tmp'][k % 7]}/${k}`, 404]), T0 + H);
+    const r = await report([writeSite(dir, t).access], rules);
+    expect(found(r)).toEqual(['path-enumeration 198.51.100.78']);
+    expect(r.incidents[0]).toMatchObject({ kind: 'attack', severity: 'low' });
+    expect(r.incidents[0]?.summary).not.toMatch(/protected|refused \(/);
+  });
+
+  test.each(['127.0.0.1', '172.17.0.1', '::1'])('a brute force seen from %s says to set trusted_proxies, not to block it', async (ip) => {
+    const t = new Traffic(83);
+    background(t, T0, T0 + 2 * H, 12);
+    hammer(t, { ip, user: '-', method: 'POST', target: '/login', status: 401, userAgent: 'python-requests/2.32.3' }, T0 + H, 60, 2_000);
+    const r = await report([writeSite(dir, t).access], rules);
+    expect(found(r)).toEqual([`brute-force ${ip}`]);
+    const checks = r.incidents[0]?.checks.join('\n') ?? '';
+    expect(checks).toMatch(/trusted_proxies/);
+    expect(checks).not.toMatch(/^Block/m);
+  });
+
+  test('a public address is told to be blocked, and nothing about proxies', async () => {
+    const t = new Traffic(84);
+    background(t, T0, T0 + 2 * H, 12);
+    hammer(t, { ip: '203.0.113.9', user: '-', method: 'POST', target: '/login', status: 401, userAgent: 'python-requests/2.32.3' }, T0 + H, 60, 2_000);
+    const checks = (await report([writeSite(dir, t).access], rules)).incidents[0]?.checks.join('\n') ?? '';
+    expect(checks).toMatch(/^Block or rate-limit 203\.0\.113\.9/m);
+    expect(checks).not.toMatch(/trusted_proxies/);
+  });
+});

@@ -9,6 +9,7 @@ import { DistinctCounter } from './distinct';
 import { clientOf, dimensionValue, type Dimension, type KeyFields } from './keys';
 import type { AuthFailureEvent, AuthReason } from '../parse/errorlog';
 import { ownCopy } from '../parse/text';
+import { KNOWN, LET_IN } from './successes';
 
 export const COARSE_SLOT_MS = 5 * 60_000;
 const EMPTY_COARSE = new Float64Array(0);
@@ -49,6 +50,8 @@ class Slot {
   clients: DistinctCounter | null = null;
   /** Failures from addresses that had succeeded within the look-back (a count: who fails, weighted by failures). */
   previouslyOkFailures = 0;
+  /** Failures from addresses with any success on the site within the look-back (known to it). */
+  knownFailures = 0;
   /** Failures by what the server answered (rules whose `status` takes more than 401): 2xx, 401/403, 404/410. */
   served = 0;
   denied = 0;
@@ -69,7 +72,7 @@ class Slot {
     this.failures = this.total = this.answered = this.success = 0;
     this.firstFail = Infinity;
     this.lastFail = -Infinity;
-    this.previouslyOkFailures = this.served = this.denied = this.missing = 0;
+    this.previouslyOkFailures = this.knownFailures = this.served = this.denied = this.missing = 0;
     this.ips = this.users = this.paths = this.clients = null;
     this.top = null;
     this.hosts = null;
@@ -131,6 +134,7 @@ export interface WindowFigures {
   distinctClients: number;
   /** Failures from addresses that had succeeded within the look-back. */
   previouslyOkFailures: number;
+  knownFailures: number;
   served: number;
   denied: number;
   missing: number;
@@ -154,9 +158,18 @@ export interface WindowFigures {
   details: string[];
 }
 
+/** A key's slots stay a short list up to this many; past it, a ring indexed by bucket. */
+const LIST_SLOTS = 8;
+
 export class KeyState {
-  /** Allocated on first use: under a flood most keys touch one bucket only. */
-  readonly slots: Array<Slot | undefined>;
+  /**
+   * The key's slots. Under a flood most keys touch a bucket or two, and a ring as long as an hour's
+   * window (369 entries of 10 s) would cost 3 KB a key before the first failure: so a key starts
+   * with a short list searched by bucket, and turns it into the ring (`ring`) when it outgrows it.
+   * Either way each slot carries its bucket, and readers check it.
+   */
+  slots: Array<Slot | undefined> = [];
+  private ring = false;
   /** Coarse baseline ring: [slotIndex, failures, total] per entry; empty when the rule uses no baseline. */
   readonly coarse: Float64Array;
   lastBucket = -1;
@@ -180,19 +193,36 @@ export class KeyState {
   constructor(
     readonly key: string,
     readonly group: Record<string, string>,
-    ringSlots: number,
+    private readonly ringSlots: number,
     coarseSlots: number,
   ) {
-    this.slots = new Array<Slot | undefined>(ringSlots);
     this.coarse = coarseSlots === 0 ? EMPTY_COARSE : new Float64Array(coarseSlots * 3).fill(-1);
   }
 
   slotFor(bucket: number): Slot {
-    const i = bucket % this.slots.length;
-    let s = this.slots[i];
-    if (s === undefined) {
-      s = new Slot();
-      this.slots[i] = s;
+    let s: Slot | undefined;
+    if (this.ring) {
+      const i = bucket % this.ringSlots;
+      s = this.slots[i];
+      if (s === undefined) this.slots[i] = s = new Slot();
+    } else {
+      // The slot of this bucket, else one that a ring would have overwritten by now, else a new one.
+      let stale: Slot | undefined;
+      for (const x of this.slots as Slot[]) {
+        if (x.bucket === bucket) {
+          s = x;
+          break;
+        }
+        if (stale === undefined && bucket - x.bucket >= this.ringSlots) stale = x;
+      }
+      if (s === undefined) {
+        s = stale;
+        if (s === undefined) {
+          if (this.slots.length >= LIST_SLOTS && this.ringSlots > LIST_SLOTS) return this.toRing().slotFor(bucket);
+          s = new Slot();
+          this.slots.push(s);
+        }
+      }
     }
     if (s.bucket !== bucket) {
       // Reusing a slot that held failures changes a window count; one that held only requests does not.
@@ -202,10 +232,27 @@ export class KeyState {
     return s;
   }
 
-  /** The slot of `bucket`, if the ring still holds that bucket. */
+  /** The list as a ring: each slot at its bucket's index, the newest where two would share one. */
+  private toRing(): this {
+    const ring = new Array<Slot | undefined>(this.ringSlots);
+    for (const x of this.slots as Slot[]) {
+      const i = x.bucket % this.ringSlots;
+      const there = ring[i];
+      if (there === undefined || there.bucket < x.bucket) ring[i] = x;
+    }
+    this.slots = ring;
+    this.ring = true;
+    return this;
+  }
+
+  /** The slot of `bucket`, if the key still holds that bucket. */
   slotAt(bucket: number): Slot | undefined {
-    const s = this.slots[bucket % this.slots.length];
-    return s !== undefined && s.bucket === bucket ? s : undefined;
+    if (this.ring) {
+      const s = this.slots[bucket % this.ringSlots];
+      return s !== undefined && s.bucket === bucket ? s : undefined;
+    }
+    for (const x of this.slots as Slot[]) if (x.bucket === bucket) return x;
+    return undefined;
   }
 
   addCoarse(time: number, failures: number, total: number): void {
@@ -235,7 +282,8 @@ interface FirstFailure {
   remoteUser: string;
   host: string;
   bucket: number;
-  previouslyOk: boolean;
+  status: number;
+  standing: number;
 }
 
 export interface TableOptions {
@@ -279,6 +327,9 @@ export class KeyTable {
    * no history, not zero traffic. Set by the engine.
    */
   historyStart = Infinity;
+  /** Whether the key fixes the address (or the path): its distinct count is 1 and its top list the key. */
+  private readonly fixedIp: boolean;
+  private readonly fixedPath: boolean;
   /** Largest window failure count of an evicted key: the error bound on any key's count. */
   evictedMaxCount = 0;
   /**
@@ -296,6 +347,8 @@ export class KeyTable {
     this.ringSlots = this.windowBuckets + Math.ceil(opts.aheadMs / opts.bucketMs) + 2;
     this.coarseSlots = opts.trackBaseline ? Math.ceil((opts.baselineMs + opts.windowMs + opts.aheadMs) / COARSE_SLOT_MS) + 2 : 0;
     this.index = opts.groupBy.length > 1 ? new Map() : null;
+    this.fixedIp = opts.groupBy.includes('ip');
+    this.fixedPath = opts.groupBy.includes('path');
   }
 
   private putKey(st: KeyState): void {
@@ -393,22 +446,23 @@ export class KeyTable {
     st.addCoarse(e.time, 0, 1);
   }
 
-  addFailure(e: LogEvent, bucket: number, previouslyOk: boolean): void {
+  /** `standing`: LET_IN | KNOWN bits (src/aggregate/successes.ts) of the failing address. */
+  addFailure(e: LogEvent, bucket: number, standing: number): void {
     const key = this.keyOf(e);
     let st = this.keys.get(key);
     if (st === undefined && this.opts.promoteAt === 2) {
       const first = this.doorkeeper.get(key) ?? this.doorkeeperOld.get(key);
       if (first === undefined) {
-        this.rememberFirst(key, { time: e.time, ip: e.ip, path: e.path, userAgent: e.userAgent, remoteUser: e.remoteUser, host: e.host, bucket, previouslyOk });
+        this.rememberFirst(key, { time: e.time, ip: e.ip, path: e.path, userAgent: e.userAgent, remoteUser: e.remoteUser, host: e.host, bucket, status: e.status, standing });
         return;
       }
       this.doorkeeper.delete(key);
       this.doorkeeperOld.delete(key);
       st = this.stateFor(e, key);
       // Replay the remembered failure, unless it is already out of the window.
-      if (first.bucket > bucket - this.windowBuckets) this.recordFailure(st, { ...e, ...first, raw: '' }, first.bucket, first.previouslyOk);
+      if (first.bucket > bucket - this.windowBuckets) this.recordFailure(st, { ...e, ...first, raw: '' }, first.bucket, first.standing);
     }
-    this.recordFailure(st ?? this.stateFor(e, key), e, bucket, previouslyOk);
+    this.recordFailure(st ?? this.stateFor(e, key), e, bucket, standing);
   }
 
   /**
@@ -452,7 +506,7 @@ export class KeyTable {
     this.doorkeeper.set(key, f);
   }
 
-  private recordFailure(st: KeyState, e: LogEvent, bucket: number, previouslyOk: boolean): void {
+  private recordFailure(st: KeyState, e: LogEvent, bucket: number, standing: number): void {
     const slot = st.slotFor(bucket);
     slot.total++;
     slot.failures++;
@@ -460,18 +514,20 @@ export class KeyTable {
     if (e.time < slot.firstFail) slot.firstFail = e.time;
     if (e.time > slot.lastFail) slot.lastFail = e.time;
     const client = clientOf(e) + '\u0000' + e.ip;
-    (slot.ips ??= new DistinctCounter()).add(e.ip);
-    (slot.paths ??= new DistinctCounter()).add(e.path);
+    // A dimension of the key has one value: no counter or top list to keep for it (see addDetail).
+    if (!this.fixedIp) (slot.ips ??= new DistinctCounter()).add(e.ip);
+    if (!this.fixedPath) (slot.paths ??= new DistinctCounter()).add(e.path);
     (slot.clients ??= new DistinctCounter()).add(client);
     if (e.remoteUser !== '') (slot.users ??= new DistinctCounter()).add(e.remoteUser);
-    if (previouslyOk) slot.previouslyOkFailures++;
+    if ((standing & LET_IN) !== 0) slot.previouslyOkFailures++;
+    if ((standing & KNOWN) !== 0) slot.knownFailures++;
     const status = e.status;
     if (status === 401 || status === 403) slot.denied++;
     else if (status === 404 || status === 410) slot.missing++;
     else if (status >= 200 && status < 300) slot.served++;
     const top = (slot.top ??= { ip: new TopValues(), path: new TopValues(), client: new TopValues(), user: new TopValues() });
-    top.ip.bump(e.ip);
-    top.path.bump(e.path || '(no path)');
+    if (!this.fixedIp) top.ip.bump(e.ip);
+    if (!this.fixedPath) top.path.bump(e.path || '(no path)');
     top.client.bump(clientOf(e));
     if (e.remoteUser !== '') top.user.bump(e.remoteUser);
     if (e.host !== '') (slot.hosts ??= new TopValues()).bump(e.host);
@@ -505,14 +561,16 @@ export class KeyTable {
       if (s.top) for (const d of SLOT_TOP_DIMENSIONS) s.top[d].addTo(tops[d]);
       if (s.hosts) s.hosts.addTo(tops.host);
     }
-    f.distinctIps = ips.count();
+    f.distinctIps = this.fixedIp ? Math.min(1, f.count) : ips.count();
     f.distinctUsers = users.count();
-    f.distinctPaths = paths.count();
+    f.distinctPaths = this.fixedPath ? Math.min(1, f.count) : paths.count();
     f.distinctClients = clients.count();
     f.approximate ||= ips.approximate || users.approximate || paths.approximate || clients.approximate;
     for (const d of TOP_DIMENSIONS) {
       f.top[d] = [...tops[d]].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1)).slice(0, topN);
     }
+    if (this.fixedIp && f.count > 0) f.top.ip = [{ key: st.group.ip as string, count: f.count }];
+    if (this.fixedPath && f.count > 0) f.top.path = [{ key: st.group.path as string, count: f.count }];
     f.topIpFailures = Math.min(f.count, f.top.ip[0]?.count ?? 0);
   }
 
@@ -548,7 +606,7 @@ export class KeyTable {
   /** Window figures; without `detail`, distinct counts and top lists (the costly unions) are left empty. */
   figures(st: KeyState, bucket: number, detail: boolean, topN = 5): WindowFigures {
     const f: WindowFigures = {
-      count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkFailures: 0, served: 0, denied: 0, missing: 0, topIpFailures: 0,
+      count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkFailures: 0, knownFailures: 0, served: 0, denied: 0, missing: 0, topIpFailures: 0,
       firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [], host: [] },
       baselineCount: 0, baselineTotal: 0, baselineSpanMs: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure, authFailures: 0, reasons: {}, details: [],
     };
@@ -560,6 +618,7 @@ export class KeyTable {
       f.answered += s.answered;
       f.success += s.success;
       f.previouslyOkFailures += s.previouslyOkFailures;
+      f.knownFailures += s.knownFailures;
       f.served += s.served;
       f.denied += s.denied;
       f.missing += s.missing;

@@ -358,12 +358,12 @@ export class Engine {
   };
 
   private dispatch(e: LogEvent, bucket: number, answered: boolean): void {
-    let previouslyOk: boolean | undefined;
+    let standing: number | undefined;
     for (const { rule, table } of this.runtimes) {
       if (!answered && rule.failureStatuses.has(e.status)) {
         if (!rule.accepts(e)) continue;
-        previouslyOk ??= this.successes.okBefore(e, rule.baselineMs);
-        table.addFailure(e, bucket, previouslyOk);
+        standing ??= this.successes.standing(e, rule.baselineMs);
+        table.addFailure(e, bucket, standing);
       } else {
         // The key lookup comes first: on failure-only tables most requests have no key and stop here.
         const st = table.requestState(e);

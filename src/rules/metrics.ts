@@ -46,6 +46,7 @@ export function computeMetrics(f: WindowFigures, rule: CompiledRule): Record<Met
     span: f.count > 0 ? (f.lastFail - f.firstFail) / 1000 : 0,
     had_success_before: f.hadSuccessBefore ? 1 : 0,
     previously_ok_share: f.count > 0 ? f.previouslyOkFailures / f.count : 0,
+    known_share: f.count > 0 ? f.knownFailures / f.count : 0,
     served: f.served,
     denied: f.denied,
     missing: f.missing,

@@ -9,7 +9,7 @@ import { AUTH_REASONS, type AuthReason } from '../parse/errorlog';
 export const METRICS = [
   'count', 'total', 'ratio', 'answered', 'success',
   'distinct_ips', 'distinct_users', 'distinct_paths', 'distinct_clients',
-  'attempts_per_ip', 'rate_per_min', 'span', 'had_success_before', 'previously_ok_share',
+  'attempts_per_ip', 'rate_per_min', 'span', 'had_success_before', 'previously_ok_share', 'known_share',
   'top_ip_share', 'ratio_without_top',
   // Failures by the answer, for rules whose `status` takes more than 401: served (2xx), denied (401, 403), missing (404, 410).
   'served', 'denied', 'missing',

@@ -24,7 +24,8 @@ describe('rule files', () => {
   test('the bundled rules load, and rules/schema.json is what `rules schema` prints', async () => {
     const set = await loadRules(path.join(ROOT, 'rules'));
     expect(set.rules.map((r) => r.id).sort()).toEqual([
-      'auth-401-spike', 'auth-broken-on-path', 'brute-force', 'brute-force-subnet', 'credential-stuffing', 'password-file-unreadable', 'path-enumeration', 'scanner', 'sensitive-file-probe', 'stale-credential',
+      'auth-401-spike', 'auth-broken-on-path', 'brute-force', 'brute-force-slow', 'brute-force-subnet', 'credential-stuffing', 'password-file-unreadable', 'path-enumeration', 'scanner', 'sensitive-file-probe',
+      'stale-credential', 'user-guessing',
     ]);
     expect(JSON.parse(readFileSync(path.join(ROOT, 'rules', 'schema.json'), 'utf8'))).toEqual(ruleFileJsonSchema());
   });
@@ -53,7 +54,7 @@ describe('rule files', () => {
     expect(r.stderr).toMatch(/b\.yaml.*rule "ok": id: duplicate id/);
     const ok = spawnSync(process.execPath, [CLI, 'rules', 'check'], { encoding: 'utf8' });
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toMatch(/^10 rules OK in 3 files/);
+    expect(ok.stdout).toMatch(/^12 rules OK in 3 files/);
   });
 
   test('likely_cause and checks are templates checked like summary: an unknown field is a load error naming the file and field', async () => {

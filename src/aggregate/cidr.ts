@@ -18,3 +18,16 @@ export function cidrMatcher(cidrs: readonly string[]): ((ip: string) => boolean)
     return parsed.some(([range, bits]) => addr.kind() === range.kind() && addr.match(range, bits));
   };
 }
+
+/** Ranges whose peers are usually a proxy, a load balancer or a container bridge, not the client. */
+const LOCAL_RANGES: ReadonlySet<string> = new Set(['loopback', 'private', 'linkLocal', 'uniqueLocal', 'carrierGradeNat']);
+
+/**
+ * Whether an address (or the network of a CIDR such as a subnet key) is loopback, private,
+ * link-local, unique-local or CGNAT: seen as the client, it usually means `trusted_proxies` is unset.
+ */
+export function isLocalAddress(addressOrCidr: string): boolean {
+  const ip = addressOrCidr.split('/')[0] as string;
+  if (!isIP(ip)) return false;
+  return LOCAL_RANGES.has(ipaddr.process(ip).range());
+}

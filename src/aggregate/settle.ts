@@ -5,12 +5,20 @@
  * (IP + user agent) got a 2xx/3xx on the same path in that time, the 401 was *answered*, not
  * failed. Its bucket is still open then: buckets close only once the watermark (60 s behind the
  * newest event by default) has passed them.
+ *
+ * A token that expired is refreshed first: the 401, a POST to the token endpoint that succeeds, then
+ * the retry, which may come much later (a mobile app retries at the next user action, a key rollover
+ * sends thousands of clients to the token endpoint at once). A 401 whose client had a successful POST
+ * within `settleMs` after it is held for `refreshMs` instead, and answered by a success on its path in
+ * that time. A guesser's failed POST is not a successful one: its 401s are never held longer.
  */
 import type { LogEvent } from '../parse/event';
 
 interface Held {
   event: LogEvent;
   answered: boolean;
+  /** The client refreshed its credentials (a POST that succeeded) right after this 401: wait longer for its retry. */
+  refreshed: boolean;
 }
 
 type HeldIndex = Map<string, Held | Held[]>;
@@ -42,14 +50,20 @@ export class ChallengeSettler {
    * `maxHeld` bounds the count and `maxHeldChars` the lines they keep: 200,000 held 401s of 64 KB
    * lines would be 13 GB, and a flood of long lines is exactly when nothing else bounds it.
    */
+  /** Refreshed 401s waiting for their retry, oldest first, and by address. */
+  private extended: Array<Held | undefined> = [];
+  private extendedHead = 0;
+  private readonly extendedByIp = new Map<string, Held[]>();
+
   constructor(
     readonly settleMs: number,
     private readonly maxHeld = 200_000,
     private readonly maxHeldChars = 64 * 1024 * 1024,
+    readonly refreshMs = 120_000,
   ) {}
 
   get held(): number {
-    return this.queue.length - this.head;
+    return this.queue.length - this.head + this.extended.length - this.extendedHead;
   }
 
   hold(e: LogEvent, release: (e: LogEvent, answered: boolean) => void): void {
@@ -57,7 +71,7 @@ export class ChallengeSettler {
       this.newestHeld = e.time;
       if (this.newestHeld - this.currentSince >= this.settleMs) this.rotate(release);
     }
-    const h: Held = { event: e, answered: false };
+    const h: Held = { event: e, answered: false, refreshed: false };
     const found = this.current.get(e.ip);
     if (found === undefined) this.current.set(e.ip, h);
     else if (Array.isArray(found)) found.push(h);
@@ -66,7 +80,8 @@ export class ChallengeSettler {
     this.heldChars += e.raw.length;
     while (this.held > this.maxHeld || (this.heldChars > this.maxHeldChars && this.held > 1)) {
       this.forcedReleases++;
-      this.releaseOne(release);
+      if (this.head < this.queue.length) this.releaseOne(release);
+      else this.releaseExtended((this.extended[this.extendedHead] as Held).event.time + 1, release);
     }
   }
 
@@ -86,26 +101,44 @@ export class ChallengeSettler {
   success(e: LogEvent): void {
     this.answer(this.current.get(e.ip), e);
     this.answer(this.previous.get(e.ip), e);
+    const waiting = this.extendedByIp.get(e.ip);
+    if (waiting) for (const h of waiting) if (this.answers(h, e)) h.answered = true;
   }
 
   private answer(found: Held | Held[] | undefined, e: LogEvent): void {
     if (found === undefined) return;
     if (!Array.isArray(found)) {
-      if (this.answers(found, e)) found.answered = true;
+      this.mark(found, e);
       return;
     }
-    for (const h of found) if (this.answers(h, e)) h.answered = true;
+    for (const h of found) this.mark(h, e);
   }
 
-  // A released entry can still be marked: nobody reads it any more.
+  private mark(h: Held, e: LogEvent): void {
+    if (this.answers(h, e)) h.answered = true;
+    else if (e.method === 'POST' && !h.answered && h.event.userAgent === e.userAgent && h.event.time <= e.time && e.time - h.event.time <= this.settleMs) h.refreshed = true;
+  }
+
+  // A released entry can still be marked: nobody reads it any more. The same method: a form shown
+  // again (GET) after a failed POST answers nothing; a challenge or a retry repeats the request.
   private answers(h: Held, e: LogEvent): boolean {
     const held = h.event;
-    return !h.answered && held.path === e.path && held.userAgent === e.userAgent && held.time <= e.time && e.time - held.time <= this.settleMs;
+    return (
+      !h.answered && held.path === e.path && held.userAgent === e.userAgent && held.method === e.method && held.time <= e.time &&
+      e.time - held.time <= (h.refreshed ? this.refreshMs : this.settleMs)
+    );
   }
 
-  private releaseOne(release: (e: LogEvent, answered: boolean) => void): void {
+  private releaseOne(release: (e: LogEvent, answered: boolean) => void, mayExtend = false): void {
     const h = this.queue[this.head] as Held;
     this.queue[this.head++] = undefined;
+    if (mayExtend && h.refreshed && !h.answered) {
+      this.extended.push(h);
+      const list = this.extendedByIp.get(h.event.ip);
+      if (list) list.push(h);
+      else this.extendedByIp.set(h.event.ip, [h]);
+      return;
+    }
     this.heldChars -= h.event.raw.length;
     release(h.event, h.answered);
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
@@ -114,12 +147,31 @@ export class ChallengeSettler {
     }
   }
 
-  /** Releases every held 401 older than `before` (event time), oldest first. */
+  /** Releases every held 401 older than `before` (event time), oldest first; a refreshed one waits `refreshMs` from its own time. */
   releaseBefore(before: number, release: (e: LogEvent, answered: boolean) => void): void {
-    while (this.head < this.queue.length && (this.queue[this.head] as Held).event.time < before) this.releaseOne(release);
+    while (this.head < this.queue.length && (this.queue[this.head] as Held).event.time < before) this.releaseOne(release, true);
+    this.releaseExtended(before - this.refreshMs + this.settleMs, release);
+  }
+
+  private releaseExtended(before: number, release: (e: LogEvent, answered: boolean) => void): void {
+    while (this.extendedHead < this.extended.length) {
+      const h = this.extended[this.extendedHead] as Held;
+      if (h.event.time >= before) break;
+      this.extended[this.extendedHead++] = undefined;
+      const list = this.extendedByIp.get(h.event.ip) as Held[];
+      list.splice(list.indexOf(h), 1);
+      if (list.length === 0) this.extendedByIp.delete(h.event.ip);
+      this.heldChars -= h.event.raw.length;
+      release(h.event, h.answered);
+    }
+    if (this.extendedHead > 4096 && this.extendedHead * 2 > this.extended.length) {
+      this.extended = this.extended.slice(this.extendedHead);
+      this.extendedHead = 0;
+    }
   }
 
   releaseAll(release: (e: LogEvent, answered: boolean) => void): void {
     while (this.head < this.queue.length) this.releaseOne(release);
+    this.releaseExtended(Infinity, release);
   }
 }

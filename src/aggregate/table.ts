@@ -9,6 +9,7 @@ import { DistinctCounter } from './distinct';
 import { clientOf, dimensionValue, type Dimension, type KeyFields } from './keys';
 import type { AuthFailureEvent, AuthReason } from '../parse/errorlog';
 import { ownCopy } from '../parse/text';
+import { KNOWN, LET_IN } from './successes';
 
 export const COARSE_SLOT_MS = 5 * 60_000;
 const EMPTY_COARSE = new Float64Array(0);
@@ -23,6 +24,8 @@ function sampleText(raw: string): string {
 }
 
 export interface Sample {
+  /** Event time: an alert quotes only the samples inside the span it states. */
+  time: number;
   file: string;
   line: number;
   raw: string;
@@ -45,7 +48,14 @@ class Slot {
   users: DistinctCounter | null = null;
   paths: DistinctCounter | null = null;
   clients: DistinctCounter | null = null;
-  previouslyOk: DistinctCounter | null = null;
+  /** Failures from addresses that had succeeded within the look-back (a count: who fails, weighted by failures). */
+  previouslyOkFailures = 0;
+  /** Failures from addresses with any success on the site within the look-back (known to it). */
+  knownFailures = 0;
+  /** Failures by what the server answered (rules whose `status` takes more than 401): 2xx, 401/403, 404/410. */
+  served = 0;
+  denied = 0;
+  missing = 0;
   top: Record<SlotTopDimension, TopValues> | null = null;
   /** Which servers of a fleet saw the failures (syslog input, vhost logs); none for a plain file. */
   hosts: TopValues | null = null;
@@ -62,13 +72,20 @@ class Slot {
     this.failures = this.total = this.answered = this.success = 0;
     this.firstFail = Infinity;
     this.lastFail = -Infinity;
-    this.ips = this.users = this.paths = this.clients = this.previouslyOk = null;
+    this.previouslyOkFailures = this.knownFailures = this.served = this.denied = this.missing = 0;
+    this.ips = this.users = this.paths = this.clients = null;
     this.top = null;
     this.hosts = null;
   }
 }
 
-/** Counts of the most frequent values in a slot; one value is held in fields until a second arrives. */
+/**
+ * The most frequent values of a slot, by space-saving (Metwally et al.): at most TOP_VALUES_PER_SLOT
+ * counters; a new value past them takes the smallest counter's place and count + 1. Any value
+ * holding more than 1/TOP_VALUES_PER_SLOT of the slot is kept, with a count over by at most that
+ * smallest count: the top contributor of a path is found even among many one-off addresses, and its
+ * share is over-, never under-estimated. One value is held in fields until a second arrives.
+ */
 class TopValues {
   private firstKey: string | undefined = undefined;
   private firstCount = 0;
@@ -86,6 +103,18 @@ class TopValues {
     const n = this.map.get(key);
     if (n !== undefined) this.map.set(key, n + 1);
     else if (this.map.size < TOP_VALUES_PER_SLOT) this.map.set(key, 1);
+    else {
+      let minKey = '';
+      let min = Infinity;
+      for (const [k, c] of this.map) {
+        if (c < min) {
+          min = c;
+          minKey = k;
+        }
+      }
+      this.map.delete(minKey);
+      this.map.set(key, min + 1);
+    }
   }
 
   addTo(into: Map<string, number>): void {
@@ -103,13 +132,25 @@ export interface WindowFigures {
   distinctUsers: number;
   distinctPaths: number;
   distinctClients: number;
-  previouslyOkClients: number;
+  /** Failures from addresses that had succeeded within the look-back. */
+  previouslyOkFailures: number;
+  knownFailures: number;
+  served: number;
+  denied: number;
+  missing: number;
+  /** Failures of the busiest address (space-saving: an upper bound), and its 401 share taken out of the key's. */
+  topIpFailures: number;
   firstFail: number;
   lastFail: number;
   approximate: boolean;
   top: Record<TopDimension, Array<{ key: string; count: number }>>;
   baselineCount: number;
   baselineTotal: number;
+  /**
+   * How much history the baseline holds, in ms: the look-back, cut at the start of the stream
+   * (`KeyTable.historyStart`). A log that starts mid-traffic has minutes of it, not the hour.
+   */
+  baselineSpanMs: number;
   hadSuccessBefore: boolean;
   authFailures: number;
   reasons: Partial<Record<AuthReason, number>>;
@@ -117,14 +158,26 @@ export interface WindowFigures {
   details: string[];
 }
 
+/** A key's slots stay a short list up to this many; past it, a ring indexed by bucket. */
+const LIST_SLOTS = 8;
+
 export class KeyState {
-  /** Allocated on first use: under a flood most keys touch one bucket only. */
-  readonly slots: Array<Slot | undefined>;
+  /**
+   * The key's slots. Under a flood most keys touch a bucket or two, and a ring as long as an hour's
+   * window (369 entries of 10 s) would cost 3 KB a key before the first failure: so a key starts
+   * with a short list searched by bucket, and turns it into the ring (`ring`) when it outgrows it.
+   * Either way each slot carries its bucket, and readers check it.
+   */
+  slots: Array<Slot | undefined> = [];
+  private ring = false;
   /** Coarse baseline ring: [slotIndex, failures, total] per entry; empty when the rule uses no baseline. */
   readonly coarse: Float64Array;
   lastBucket = -1;
   lastFailBucket = -Infinity;
   firstSuccess = Infinity;
+  /** The newest success and how many there were since the key was made (the history a stale credential tells). */
+  lastSuccess = -Infinity;
+  successes = 0;
   firstFailure = Infinity;
   samples: Sample[] = [];
   /**
@@ -140,19 +193,36 @@ export class KeyState {
   constructor(
     readonly key: string,
     readonly group: Record<string, string>,
-    ringSlots: number,
+    private readonly ringSlots: number,
     coarseSlots: number,
   ) {
-    this.slots = new Array<Slot | undefined>(ringSlots);
     this.coarse = coarseSlots === 0 ? EMPTY_COARSE : new Float64Array(coarseSlots * 3).fill(-1);
   }
 
   slotFor(bucket: number): Slot {
-    const i = bucket % this.slots.length;
-    let s = this.slots[i];
-    if (s === undefined) {
-      s = new Slot();
-      this.slots[i] = s;
+    let s: Slot | undefined;
+    if (this.ring) {
+      const i = bucket % this.ringSlots;
+      s = this.slots[i];
+      if (s === undefined) this.slots[i] = s = new Slot();
+    } else {
+      // The slot of this bucket, else one that a ring would have overwritten by now, else a new one.
+      let stale: Slot | undefined;
+      for (const x of this.slots as Slot[]) {
+        if (x.bucket === bucket) {
+          s = x;
+          break;
+        }
+        if (stale === undefined && bucket - x.bucket >= this.ringSlots) stale = x;
+      }
+      if (s === undefined) {
+        s = stale;
+        if (s === undefined) {
+          if (this.slots.length >= LIST_SLOTS && this.ringSlots > LIST_SLOTS) return this.toRing().slotFor(bucket);
+          s = new Slot();
+          this.slots.push(s);
+        }
+      }
     }
     if (s.bucket !== bucket) {
       // Reusing a slot that held failures changes a window count; one that held only requests does not.
@@ -162,10 +232,27 @@ export class KeyState {
     return s;
   }
 
-  /** The slot of `bucket`, if the ring still holds that bucket. */
+  /** The list as a ring: each slot at its bucket's index, the newest where two would share one. */
+  private toRing(): this {
+    const ring = new Array<Slot | undefined>(this.ringSlots);
+    for (const x of this.slots as Slot[]) {
+      const i = x.bucket % this.ringSlots;
+      const there = ring[i];
+      if (there === undefined || there.bucket < x.bucket) ring[i] = x;
+    }
+    this.slots = ring;
+    this.ring = true;
+    return this;
+  }
+
+  /** The slot of `bucket`, if the key still holds that bucket. */
   slotAt(bucket: number): Slot | undefined {
-    const s = this.slots[bucket % this.slots.length];
-    return s !== undefined && s.bucket === bucket ? s : undefined;
+    if (this.ring) {
+      const s = this.slots[bucket % this.ringSlots];
+      return s !== undefined && s.bucket === bucket ? s : undefined;
+    }
+    for (const x of this.slots as Slot[]) if (x.bucket === bucket) return x;
+    return undefined;
   }
 
   addCoarse(time: number, failures: number, total: number): void {
@@ -195,7 +282,8 @@ interface FirstFailure {
   remoteUser: string;
   host: string;
   bucket: number;
-  previouslyOk: boolean;
+  status: number;
+  standing: number;
 }
 
 export interface TableOptions {
@@ -234,6 +322,14 @@ export class KeyTable {
   private doorkeeper = new Map<string, FirstFailure>();
   private doorkeeperOld = new Map<string, FirstFailure>();
   private doorkeeperSince = -Infinity;
+  /**
+   * Event time from which traffic has been seen (the first event of the stream): before it there is
+   * no history, not zero traffic. Set by the engine.
+   */
+  historyStart = Infinity;
+  /** Whether the key fixes the address (or the path): its distinct count is 1 and its top list the key. */
+  private readonly fixedIp: boolean;
+  private readonly fixedPath: boolean;
   /** Largest window failure count of an evicted key: the error bound on any key's count. */
   evictedMaxCount = 0;
   /**
@@ -251,6 +347,8 @@ export class KeyTable {
     this.ringSlots = this.windowBuckets + Math.ceil(opts.aheadMs / opts.bucketMs) + 2;
     this.coarseSlots = opts.trackBaseline ? Math.ceil((opts.baselineMs + opts.windowMs + opts.aheadMs) / COARSE_SLOT_MS) + 2 : 0;
     this.index = opts.groupBy.length > 1 ? new Map() : null;
+    this.fixedIp = opts.groupBy.includes('ip');
+    this.fixedPath = opts.groupBy.includes('path');
   }
 
   private putKey(st: KeyState): void {
@@ -341,27 +439,30 @@ export class KeyTable {
     if (isSuccess) {
       slot.success++;
       if (e.time < st.firstSuccess) st.firstSuccess = e.time;
+      if (e.time > st.lastSuccess) st.lastSuccess = e.time;
+      st.successes++;
     }
     if (bucket > st.lastBucket) st.lastBucket = bucket;
     st.addCoarse(e.time, 0, 1);
   }
 
-  addFailure(e: LogEvent, bucket: number, previouslyOk: boolean): void {
+  /** `standing`: LET_IN | KNOWN bits (src/aggregate/successes.ts) of the failing address. */
+  addFailure(e: LogEvent, bucket: number, standing: number): void {
     const key = this.keyOf(e);
     let st = this.keys.get(key);
     if (st === undefined && this.opts.promoteAt === 2) {
       const first = this.doorkeeper.get(key) ?? this.doorkeeperOld.get(key);
       if (first === undefined) {
-        this.rememberFirst(key, { time: e.time, ip: e.ip, path: e.path, userAgent: e.userAgent, remoteUser: e.remoteUser, host: e.host, bucket, previouslyOk });
+        this.rememberFirst(key, { time: e.time, ip: e.ip, path: e.path, userAgent: e.userAgent, remoteUser: e.remoteUser, host: e.host, bucket, status: e.status, standing });
         return;
       }
       this.doorkeeper.delete(key);
       this.doorkeeperOld.delete(key);
       st = this.stateFor(e, key);
       // Replay the remembered failure, unless it is already out of the window.
-      if (first.bucket > bucket - this.windowBuckets) this.recordFailure(st, { ...e, ...first, raw: '' }, first.bucket, first.previouslyOk);
+      if (first.bucket > bucket - this.windowBuckets) this.recordFailure(st, { ...e, ...first, raw: '' }, first.bucket, first.standing);
     }
-    this.recordFailure(st ?? this.stateFor(e, key), e, bucket, previouslyOk);
+    this.recordFailure(st ?? this.stateFor(e, key), e, bucket, standing);
   }
 
   /**
@@ -382,8 +483,14 @@ export class KeyTable {
     if (a.detail !== '') (slot.details ??= new TopValues()).bump(a.detail);
     st.lastBucket = Math.max(st.lastBucket, bucket);
     if (this.opts.countsAuthFailures) {
+      // A failure of this rule's own: it starts and ends the alert's span like an access failure
+      // (the password file's errors come with 403s and 500s, or with no access log at all).
+      if (a.time < slot.firstFail) slot.firstFail = a.time;
+      if (a.time > slot.lastFail) slot.lastFail = a.time;
+      if (a.time < st.firstFailure) st.firstFailure = a.time;
       st.lastFailBucket = Math.max(st.lastFailBucket, bucket);
-      if (st.samples.length < SAMPLES_PER_KEY) st.samples.push({ file: a.file, line: a.line, raw: sampleText(a.raw) });
+      if (st.samples.length >= SAMPLES_PER_KEY) st.samples.shift();
+      st.samples.push({ time: a.time, file: a.file, line: a.line, raw: sampleText(a.raw) });
       this.live.add(st);
     }
   }
@@ -399,7 +506,7 @@ export class KeyTable {
     this.doorkeeper.set(key, f);
   }
 
-  private recordFailure(st: KeyState, e: LogEvent, bucket: number, previouslyOk: boolean): void {
+  private recordFailure(st: KeyState, e: LogEvent, bucket: number, standing: number): void {
     const slot = st.slotFor(bucket);
     slot.total++;
     slot.failures++;
@@ -407,14 +514,20 @@ export class KeyTable {
     if (e.time < slot.firstFail) slot.firstFail = e.time;
     if (e.time > slot.lastFail) slot.lastFail = e.time;
     const client = clientOf(e) + '\u0000' + e.ip;
-    (slot.ips ??= new DistinctCounter()).add(e.ip);
-    (slot.paths ??= new DistinctCounter()).add(e.path);
+    // A dimension of the key has one value: no counter or top list to keep for it (see addDetail).
+    if (!this.fixedIp) (slot.ips ??= new DistinctCounter()).add(e.ip);
+    if (!this.fixedPath) (slot.paths ??= new DistinctCounter()).add(e.path);
     (slot.clients ??= new DistinctCounter()).add(client);
     if (e.remoteUser !== '') (slot.users ??= new DistinctCounter()).add(e.remoteUser);
-    if (previouslyOk) (slot.previouslyOk ??= new DistinctCounter()).add(client);
+    if ((standing & LET_IN) !== 0) slot.previouslyOkFailures++;
+    if ((standing & KNOWN) !== 0) slot.knownFailures++;
+    const status = e.status;
+    if (status === 401 || status === 403) slot.denied++;
+    else if (status === 404 || status === 410) slot.missing++;
+    else if (status >= 200 && status < 300) slot.served++;
     const top = (slot.top ??= { ip: new TopValues(), path: new TopValues(), client: new TopValues(), user: new TopValues() });
-    top.ip.bump(e.ip);
-    top.path.bump(e.path || '(no path)');
+    if (!this.fixedIp) top.ip.bump(e.ip);
+    if (!this.fixedPath) top.path.bump(e.path || '(no path)');
     top.client.bump(clientOf(e));
     if (e.remoteUser !== '') top.user.bump(e.remoteUser);
     if (e.host !== '') (slot.hosts ??= new TopValues()).bump(e.host);
@@ -425,7 +538,7 @@ export class KeyTable {
     st.addCoarse(e.time, 1, 1);
     if (e.raw !== '') {
       if (st.samples.length >= SAMPLES_PER_KEY) st.samples.shift();
-      st.samples.push({ file: e.file, line: e.line, raw: sampleText(e.raw) });
+      st.samples.push({ time: e.time, file: e.file, line: e.line, raw: sampleText(e.raw) });
     }
     this.live.add(st);
     if (this.keys.size > this.opts.capacity) this.evict(bucket);
@@ -438,7 +551,6 @@ export class KeyTable {
     const users = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const paths = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const clients = new DistinctCounter(WINDOW_EXACT_LIMIT);
-    const prevOk = new DistinctCounter(WINDOW_EXACT_LIMIT);
     const tops: Record<TopDimension, Map<string, number>> = { ip: new Map(), path: new Map(), client: new Map(), user: new Map(), host: new Map() };
     for (const s of st.slots) {
       if (!this.inWindow(s, bucket)) continue;
@@ -446,19 +558,20 @@ export class KeyTable {
       if (s.users) users.merge(s.users);
       if (s.paths) paths.merge(s.paths);
       if (s.clients) clients.merge(s.clients);
-      if (s.previouslyOk) prevOk.merge(s.previouslyOk);
       if (s.top) for (const d of SLOT_TOP_DIMENSIONS) s.top[d].addTo(tops[d]);
       if (s.hosts) s.hosts.addTo(tops.host);
     }
-    f.distinctIps = ips.count();
+    f.distinctIps = this.fixedIp ? Math.min(1, f.count) : ips.count();
     f.distinctUsers = users.count();
-    f.distinctPaths = paths.count();
+    f.distinctPaths = this.fixedPath ? Math.min(1, f.count) : paths.count();
     f.distinctClients = clients.count();
-    f.previouslyOkClients = prevOk.count();
     f.approximate ||= ips.approximate || users.approximate || paths.approximate || clients.approximate;
     for (const d of TOP_DIMENSIONS) {
       f.top[d] = [...tops[d]].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1)).slice(0, topN);
     }
+    if (this.fixedIp && f.count > 0) f.top.ip = [{ key: st.group.ip as string, count: f.count }];
+    if (this.fixedPath && f.count > 0) f.top.path = [{ key: st.group.path as string, count: f.count }];
+    f.topIpFailures = Math.min(f.count, f.top.ip[0]?.count ?? 0);
   }
 
   /** Failures of a key in the window ending with `bucket` (with error-log auth failures, for rules that read them). */
@@ -487,23 +600,28 @@ export class KeyTable {
   }
 
   slotFailures(st: KeyState, bucket: number): number {
-    return st.slotAt(bucket)?.failures ?? 0;
+    return this.countedIn(st.slotAt(bucket));
   }
 
   /** Window figures; without `detail`, distinct counts and top lists (the costly unions) are left empty. */
   figures(st: KeyState, bucket: number, detail: boolean, topN = 5): WindowFigures {
     const f: WindowFigures = {
-      count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkClients: 0,
+      count: 0, total: 0, answered: 0, success: 0, distinctIps: 0, distinctUsers: 0, distinctPaths: 0, distinctClients: 0, previouslyOkFailures: 0, knownFailures: 0, served: 0, denied: 0, missing: 0, topIpFailures: 0,
       firstFail: Infinity, lastFail: -Infinity, approximate: this.evictions > 0, top: { ip: [], path: [], client: [], user: [], host: [] },
-      baselineCount: 0, baselineTotal: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure, authFailures: 0, reasons: {}, details: [],
+      baselineCount: 0, baselineTotal: 0, baselineSpanMs: 0, hadSuccessBefore: st.firstSuccess < st.firstFailure, authFailures: 0, reasons: {}, details: [],
     };
     const details = new Map<string, number>();
     for (const s of st.slots) {
       if (!this.inWindow(s, bucket)) continue;
-      f.count += s.failures;
+      f.count += this.countedIn(s);
       f.total += s.total;
       f.answered += s.answered;
       f.success += s.success;
+      f.previouslyOkFailures += s.previouslyOkFailures;
+      f.knownFailures += s.knownFailures;
+      f.served += s.served;
+      f.denied += s.denied;
+      f.missing += s.missing;
       if (s.firstFail < f.firstFail) f.firstFail = s.firstFail;
       if (s.lastFail > f.lastFail) f.lastFail = s.lastFail;
       f.authFailures += s.authFailures;
@@ -523,12 +641,8 @@ export class KeyTable {
         f.baselineTotal += st.coarse[at + 2] as number;
       }
     }
+    f.baselineSpanMs = Math.max(0, (lastIdx + 1) * COARSE_SLOT_MS - Math.max(firstIdx * COARSE_SLOT_MS, this.historyStart));
     return f;
-  }
-
-  /** Coarse-slot span of the baseline actually used, in ms (the look-back rounded to whole slots). */
-  baselineSpanMs(): number {
-    return Math.ceil(this.opts.baselineMs / COARSE_SLOT_MS) * COARSE_SLOT_MS;
   }
 
   /** Drops keys idle past the window + baseline horizon. */

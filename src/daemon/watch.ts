@@ -394,6 +394,13 @@ export class WatchDaemon {
 
   private onTransition(t: AlertTransition): void {
     const inc = t.incident;
+    // A rule's `repeat`: an alert still firing is sent again (email only refreshes its figures: it has repeat_interval).
+    if (t.repeat) {
+      if (!this.firing.has(inc.fingerprint)) return; // inhibited when it fired
+      this.firing.set(inc.fingerprint, inc);
+      this.pendingAlerts.push({ ...inc, status: 'firing' });
+      return;
+    }
     if (t.status === 'firing') {
       const { inhibited } = applyInhibition([...this.firing.values(), inc], this.rules.inhibit);
       if (inhibited.some((x) => x.incident === inc)) {

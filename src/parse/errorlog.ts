@@ -145,9 +145,13 @@ export function parseErrorLogLine(line: string, file: string, lineNo: number, ut
     if (c === null) return { kind: 'error_other' };
     if (client === null) return { reason: 'auth error line without a client address' };
     const request = nginxField(rest, 'request', client.at);
+    const path = splitRequest(request).path;
+    // A file the request itself names (GET /.htpasswd on a site served from its root: a 404 of a
+    // static file, which drive-by scanners cause all day) is not the password file auth_basic reads.
+    if (c.reason === 'password_file_unreadable' && path.length > 1 && c.detail.endsWith(path)) return { kind: 'error_other' };
     return detachedIfLong<AuthFailureEvent>({
       kind: 'auth_failure', time, ip: normalizeIp(client.ip), user: c.user, reason: c.reason, detail: c.detail, message: msg, request,
-      path: splitRequest(request).path, host: nginxField(rest, 'host', client.at), server: 'nginx', raw: line, file, line: lineNo,
+      path, host: nginxField(rest, 'host', client.at), server: 'nginx', raw: line, file, line: lineNo,
     }, KEPT_FAILURE_FIELDS);
   }
   m = APACHE_TIME.exec(text);

@@ -19,7 +19,7 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 }
 
 /** Metrics that are shares (0..1) or differences of shares: shown as percentages. */
-const PERCENT_METRICS = new Set(['ratio', 'baseline_ratio', 'previously_ok_share', 'increase']);
+const PERCENT_METRICS = new Set(['ratio', 'baseline_ratio', 'previously_ok_share', 'known_share', 'increase', 'top_ip_share', 'ratio_without_top']);
 
 /** A rule metric's value as a person reads it: shares as percentages, counts with separators, rates to two figures. */
 export function figure(metric: string, v: number): string {

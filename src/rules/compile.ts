@@ -4,7 +4,7 @@ import { cidrMatcher } from '../aggregate/cidr';
 import type { LogEvent } from '../parse/event';
 import type { AuthFailureEvent } from '../parse/errorlog';
 import type { Dimension } from '../aggregate/keys';
-import { METRICS, type Kind, type Metric, type Rule, type Severity } from './schema';
+import { METRICS, type Kind, type Metric, type PeerCondition, type Rule, type Severity } from './schema';
 import { figure } from '../present/numbers';
 
 export function durationMs(s: string): number {
@@ -30,6 +30,8 @@ export interface CompiledRule {
   pathPrefixSegments: number;
   windowMs: number;
   baselineMs: number;
+  /** History a baseline rule needs before it may fire. */
+  warmupMs: number;
   forMs: number;
   resolveAfterMs: number;
   repeatMs: number;
@@ -55,13 +57,13 @@ export interface CompiledRule {
   needsDistinct: boolean;
   summary: string;
   likelyCause: string;
-  checks: string[];
+  checks: Array<{ text: string; if?: PeerCondition }>;
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
 const TEMPLATE_FIELD = /\{([a-z_.]+)\}/g;
-export const TEMPLATE_NAMES = new Set<string>([...METRICS, 'window', 'top_path', 'top_ip', 'top_client', 'top_user', 'top_reason', 'password_file', 'peak_per_min', 'rule', 'title', 'group']);
+export const TEMPLATE_NAMES = new Set<string>([...METRICS, 'window', 'duration', 'window_count', 'success_history', 'top_ips', 'top_path', 'top_ip', 'top_client', 'top_user', 'top_reason', 'password_file', 'peak_per_min', 'rule', 'title', 'group']);
 
 function templateProblem(text: string, groupBy: Dimension[]): string | undefined {
   for (const m of text.matchAll(TEMPLATE_FIELD)) {
@@ -94,11 +96,27 @@ function globs(patterns: string[] | undefined): ((s: string) => boolean) | undef
   return memoized(picomatch(patterns, { nocase: true, dot: true, bash: false }));
 }
 
-const DISTINCT_METRICS: ReadonlySet<Metric> = new Set<Metric>(['distinct_ips', 'distinct_users', 'distinct_paths', 'distinct_clients', 'attempts_per_ip', 'previously_ok_share']);
+/** Metrics read off the window's unions (distinct counts, top lists): computed only when the sums hold. */
+const DISTINCT_METRICS: ReadonlySet<Metric> = new Set<Metric>(['distinct_ips', 'distinct_users', 'distinct_paths', 'distinct_clients', 'attempts_per_ip', 'top_ip_share', 'ratio_without_top']);
 
 /** Metrics that need every request of a key, not only its failures. */
-export const REQUEST_METRICS: ReadonlySet<Metric> = new Set<Metric>(['total', 'ratio', 'success', 'answered', 'had_success_before', 'baseline_total', 'baseline_ratio', 'increase']);
+export const REQUEST_METRICS: ReadonlySet<Metric> = new Set<Metric>(['total', 'ratio', 'ratio_without_top', 'success', 'answered', 'had_success_before', 'baseline_total', 'baseline_ratio', 'increase']);
 
+
+/** Status codes and classes (`4xx`) as the set of codes they name. */
+function statusSet(statuses: ReadonlyArray<number | string>): ReadonlySet<number> {
+  const set = new Set<number>();
+  for (const s of statuses) {
+    if (typeof s === 'number') set.add(s);
+    else for (let code = Number(s[0]) * 100; code < Number(s[0]) * 100 + 100; code++) set.add(code);
+  }
+  return set;
+}
+
+/** Metrics read off the look-back before the window. */
+export function isBaselineMetric(m: Metric): boolean {
+  return m.startsWith('baseline_') || m === 'increase' || m === 'rate_factor';
+}
 
 /** The smallest `count` a window can have and still satisfy the conditions on count. */
 function minCountOf(conditions: Condition[]): number {
@@ -113,9 +131,15 @@ function minCountOf(conditions: Condition[]): number {
 
 export function compileRule(rule: Rule): CompiledRule | string {
   const groupBy = rule.group_by ?? [];
-  for (const text of [rule.summary]) {
+  const checks = rule.checks.map((c) => (typeof c === 'string' ? { text: c } : c));
+  const templates: Array<[string, string]> = [
+    ['summary', rule.summary],
+    ['likely_cause', rule.likely_cause],
+    ...checks.map((c, i): [string, string] => [typeof rule.checks[i] === 'string' ? `checks[${i}]` : `checks[${i}].text`, c.text]),
+  ];
+  for (const [field, text] of templates) {
     const p = templateProblem(text, groupBy);
-    if (p) return `summary: ${p}`;
+    if (p) return `${field}: ${p}`;
   }
   const where = rule.where ?? {};
   const path = globs(where.path);
@@ -149,6 +173,9 @@ export function compileRule(rule: Rule): CompiledRule | string {
   }
   const windowMs = durationMs(rule.window);
   if (windowMs < 10_000) return `window: at least 10s (one bucket)`;
+  const baselineMs = durationMs(rule.baseline ?? '1h');
+  const warmupMs = durationMs(rule.baseline_warmup ?? '30m');
+  if (warmupMs > baselineMs) return `baseline_warmup: ${rule.baseline_warmup ?? '30m'} is longer than the look-back (baseline: ${rule.baseline ?? '1h'}): the rule could never fire`;
   return {
     id: rule.id,
     title: rule.title,
@@ -157,16 +184,17 @@ export function compileRule(rule: Rule): CompiledRule | string {
     groupBy,
     pathPrefixSegments: rule.path_prefix_segments ?? 2,
     windowMs,
-    baselineMs: durationMs(rule.baseline ?? '1h'),
+    baselineMs,
+    warmupMs,
     forMs: durationMs(rule.for ?? '0s'),
     resolveAfterMs: durationMs(rule.resolve_after ?? '5m'),
     repeatMs: durationMs(rule.repeat ?? '4h'),
-    failureStatuses: new Set(where.status ?? [401]),
+    failureStatuses: statusSet(where.status ?? [401]),
     accepts,
     conditions,
     sumConditions: conditions.filter((c) => !DISTINCT_METRICS.has(c.metric)),
     minCount: minCountOf(conditions),
-    usesBaseline: conditions.some((c) => c.metric.startsWith('baseline_') || c.metric === 'increase' || c.metric === 'rate_factor'),
+    usesBaseline: conditions.some((c) => isBaselineMetric(c.metric)),
     acceptsAuthFailure,
     usesReasons: conditions.some((c) => c.metric === 'auth_failures' || c.metric.startsWith('reason.')),
     needsDistinct: conditions.some((c) => DISTINCT_METRICS.has(c.metric)),
@@ -174,7 +202,7 @@ export function compileRule(rule: Rule): CompiledRule | string {
       conditions.some((c) => REQUEST_METRICS.has(c.metric)) || [...rule.summary.matchAll(TEMPLATE_FIELD)].some((m) => REQUEST_METRICS.has(m[1] as Metric)),
     summary: rule.summary,
     likelyCause: rule.likely_cause,
-    checks: rule.checks,
+    checks,
   };
 }
 

@@ -4,9 +4,12 @@
  * lifecycle (pending → firing → resolved) turned into incidents.
  */
 import type { LogEvent } from '../parse/event';
-import { KeyTable, type KeyState, type WindowFigures } from '../aggregate/table';
+import { KeyTable, type KeyState, type Sample, type WindowFigures } from '../aggregate/table';
 import { ChallengeSettler } from '../aggregate/settle';
-import { holds, renderTemplate, REQUEST_METRICS, type CompiledRule } from './compile';
+import { SuccessMemory } from '../aggregate/successes';
+import { AttemptJoin, JOIN_SLACK_MS } from '../aggregate/join';
+import { isLocalAddress } from '../aggregate/cidr';
+import { holds, isBaselineMetric, renderTemplate, REQUEST_METRICS, type CompiledRule } from './compile';
 import { BASELINE_RATE_FLOOR_PER_MIN, computeMetrics, roundMetrics } from './metrics';
 import type { Incident } from './incident';
 import type { Metric } from './schema';
@@ -25,12 +28,18 @@ export interface EngineOptions {
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { bucketMs: 10_000, allowedLatenessMs: 60_000, settleMs: 5_000, capacity: 20_000, clientMemory: 200_000 };
 
-export type AlertTransition = { status: 'firing' | 'resolved'; incident: Incident };
+/**
+ * `repeat`: the alert is still firing `repeat` (the rule's re-notify interval, event time) after it
+ * was last announced: outputs that want reminders send it again, as Alertmanager re-sends firing alerts.
+ */
+export type AlertTransition = { status: 'firing' | 'resolved'; incident: Incident; repeat?: boolean };
 
 interface AlertState {
   state: 'pending' | 'firing';
   since: number;
   firedAt: number;
+  /** When the alert was last announced (fired or repeated), for the rule's `repeat`. */
+  notifiedAt: number;
   lastTrue: number;
   lastCountedBucket: number;
   lastFail: number;
@@ -40,7 +49,11 @@ interface AlertState {
   peakMetrics: Record<Metric, number>;
   /** Metrics when the alert fired: their baseline is the traffic before the incident. */
   firedMetrics: Record<Metric, number>;
-  samples: string[];
+  /** Sample lines with their event time: the incident quotes those inside its stated span. */
+  samples: Array<{ time: number; text: string }>;
+  /** The key's successes before the alert began (what a stale credential's history says). */
+  successesBefore: number;
+  lastSuccessBefore: number;
   approximate: boolean;
   /** Failures per minute, from timelineStart (a minute boundary). */
   timelineStart: number;
@@ -71,6 +84,36 @@ interface RuleRuntime {
 
 function isSuccess(status: number): boolean {
   return status >= 200 && status < 400;
+}
+
+/** `203.0.113.4 (40), 203.0.113.9 (38) and 27 more`: the busiest values, and how many are not shown. */
+function topList(top: Array<{ key: string; count: number }>, distinct: number): string {
+  if (top.length === 0) return '-';
+  const more = Math.max(0, distinct - top.length);
+  return top.map((t) => `${t.key} (${t.count.toLocaleString('en-US')})`).join(', ') + (more > 0 ? ` and ${more.toLocaleString('en-US')} more` : '');
+}
+
+function sampleOf(s: Sample): { time: number; text: string } {
+  return { time: s.time, text: `${s.file}:${s.line} ${latin1ToText(s.raw)}` };
+}
+
+const p2 = (n: number) => String(n).padStart(2, '0');
+
+/** `08:44 UTC`, with the date when it is not the day of `ref`. */
+function clock(ms: number, ref: number): string {
+  const d = new Date(ms);
+  const hm = `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())} UTC`;
+  return d.toISOString().slice(0, 10) === new Date(ref).toISOString().slice(0, 10) ? hm : `${d.toISOString().slice(0, 10)} ${hm}`;
+}
+
+/** An incident's span: `12 min`, `1 h 5 min`, `40 s`. */
+function humanDuration(ms: number): string {
+  if (ms < 1000) return 'under a second';
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 120) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
 }
 
 function humanWindow(ms: number): string {
@@ -119,7 +162,7 @@ function reasonsOf(f: WindowFigures, m: Record<Metric, number>): Incident['reaso
     });
 }
 
-const BASELINE_METRICS: Metric[] = ['baseline_total', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor'];
+const BASELINE_METRICS: Metric[] = ['baseline_total', 'baseline_span', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor'];
 
 export interface EngineStats {
   events: number;
@@ -130,12 +173,35 @@ export interface EngineStats {
   evictions: number;
   /** Error-log authentication failures analysed. */
   authFailures: number;
+  /**
+   * Error-log credential failures (user not found, password mismatch, PAM) that no access-log 401
+   * described, counted as failed attempts of their own: all of them when only the error log is read.
+   */
+  errorLogOnlyFailures: number;
+  /** Baseline rules wait for history: when it began, when they could first fire, and what they held back meanwhile. */
+  warmup: BaselineWarmup;
 }
+
+export interface BaselineWarmup {
+  /** The first event: history starts here. */
+  historyFrom: string | null;
+  /** When the last baseline rule has its warm-up of history (null without baseline rules or events). */
+  until: string | null;
+  rules: Array<{ rule: string; warmup: string; until: string | null }>;
+  /**
+   * Keys whose conditions held, except the baseline ones, while their rule's baseline was still
+   * warming up: not alerts (nothing to compare with yet), but worth a look. At most MAX_HELD_BACK.
+   */
+  heldBack: Array<{ rule: string; group: Record<string, string>; start: string; end: string; count: number }>;
+}
+
+const MAX_HELD_BACK = 50;
 
 export class Engine {
   private readonly runtimes: RuleRuntime[];
   private readonly settler: ChallengeSettler;
-  private readonly lastSuccess = new Map<string, { time: number }>();
+  private readonly successes: SuccessMemory;
+  private readonly join: AttemptJoin;
   private maxTime = -Infinity;
   private nextBucket: number | null = null;
   private closing = 0;
@@ -143,7 +209,12 @@ export class Engine {
   /** Error-log failures waiting for their bucket to close before they are attached as evidence. */
   private pendingEvidence: AuthFailureEvent[] = [];
   private evidenceHead = 0;
-  readonly stats: EngineStats = { events: 0, late: 0, settledEarly: 0, answered401: 0, failed401: 0, evictions: 0, authFailures: 0 };
+  /** Rule and key of each stats.warmup.heldBack entry, in the same order. */
+  private readonly heldBackKeys: string[] = [];
+  readonly stats: EngineStats = {
+    events: 0, late: 0, settledEarly: 0, answered401: 0, failed401: 0, evictions: 0, authFailures: 0, errorLogOnlyFailures: 0,
+    warmup: { historyFrom: null, until: null, rules: [], heldBack: [] },
+  };
 
   constructor(
     rules: CompiledRule[],
@@ -158,6 +229,23 @@ export class Engine {
         promoteAt: rule.minCount >= 2 && !rule.tracksAllRequests ? 2 : 1 }),
     }));
     this.settler = new ChallengeSettler(opts.settleMs);
+    this.successes = new SuccessMemory(opts.clientMemory);
+    this.join = new AttemptJoin(opts.settleMs + JOIN_SLACK_MS, opts.allowedLatenessMs);
+    this.stats.warmup.rules = rules.filter((r) => r.usesBaseline).map((r) => ({ rule: r.id, warmup: humanWindow(r.warmupMs), until: null }));
+  }
+
+  /** History begins with the first event: baselines count from there, and warm up from there. */
+  private startHistory(time: number): void {
+    for (const { table } of this.runtimes) table.historyStart = time;
+    const w = this.stats.warmup;
+    w.historyFrom = new Date(time).toISOString();
+    let last = -Infinity;
+    for (const r of w.rules) {
+      const rule = this.runtimes.find((rt) => rt.rule.id === r.rule)?.rule as CompiledRule;
+      r.until = new Date(time + rule.warmupMs).toISOString();
+      last = Math.max(last, time + rule.warmupMs);
+    }
+    w.until = Number.isFinite(last) ? new Date(last).toISOString() : null;
   }
 
   /** An error-log authentication failure, in event time like any access event. */
@@ -170,6 +258,8 @@ export class Engine {
     // evidence for a key the access log creates, after its 401s are settled: attach it at bucket close.
     for (const { rule, table } of this.runtimes) if (rule.usesReasons && rule.acceptsAuthFailure(a)) table.addAuthFailure(a, bucket);
     this.pendingEvidence.push(a);
+    // A credential failure is also an attempt: counted once with its access 401, or on its own.
+    if (this.join.error(a)) this.join.releaseBefore(this.maxTime, this.releaseAlone);
   }
 
   private attachEvidence(before: number): void {
@@ -192,6 +282,7 @@ export class Engine {
   advanceIdle(eventTime: number): void {
     if (!Number.isFinite(this.maxTime) || eventTime <= this.maxTime) return;
     this.settler.releaseBefore(eventTime - this.opts.settleMs, this.release);
+    this.join.releaseBefore(eventTime, this.releaseAlone);
     this.advance(eventTime - this.opts.allowedLatenessMs);
   }
 
@@ -216,7 +307,10 @@ export class Engine {
   private admit(time: number): number | null {
     const bucket = Math.floor(time / this.opts.bucketMs);
     // Late means older than the watermark: the first event already allows the lateness behind it.
-    if (this.nextBucket === null) this.nextBucket = Math.floor((time - this.opts.allowedLatenessMs) / this.opts.bucketMs);
+    if (this.nextBucket === null) {
+      this.nextBucket = Math.floor((time - this.opts.allowedLatenessMs) / this.opts.bucketMs);
+      this.startHistory(time);
+    }
     if (bucket < this.nextBucket) {
       this.stats.late++;
       return null;
@@ -237,51 +331,39 @@ export class Engine {
     } else {
       if (isSuccess(e.status)) {
         this.settler.success(e);
-        this.rememberSuccess(e);
+        this.successes.remember(e);
       }
       this.dispatch(e, bucket, false);
     }
     // A 401 needs only `settleMs` of following traffic to be settled; releasing it then (its bucket is
     // still open: the watermark lags by the lateness) keeps the held set small and short-lived.
     this.settler.releaseBefore(this.maxTime - this.opts.settleMs, this.release);
+    if (this.join.held > 0) this.join.releaseBefore(this.maxTime, this.releaseAlone);
   }
 
-  private rememberSuccess(e: LogEvent): void {
-    // Keyed by address alone: a short key is cheap on the hot path (every success passes here).
-    // The time lives in an object updated in place: a time is not a small integer, so each Map.set
-    // of one would box a fresh number, one allocation per success.
-    const known = this.lastSuccess.get(e.ip);
-    if (known !== undefined) {
-      known.time = e.time;
-      return;
-    }
-    this.lastSuccess.set(e.ip, { time: e.time });
-    // Oldest-inserted goes first when full: close enough to least-recently-successful, and a plain set is cheap.
-    if (this.lastSuccess.size > this.opts.clientMemory) {
-      const oldest = this.lastSuccess.keys().next();
-      if (!oldest.done) this.lastSuccess.delete(oldest.value);
-    }
-  }
+  /** An error-log credential failure no access line described: a failed attempt of its own. */
+  private readonly releaseAlone = (e: LogEvent): void => {
+    this.stats.errorLogOnlyFailures++;
+    this.dispatch(e, Math.max(Math.floor(e.time / this.opts.bucketMs), this.closing), false);
+  };
 
   private readonly release = (e: LogEvent, answered: boolean): void => {
     if (answered) this.stats.answered401++;
     else this.stats.failed401++;
     this.onSettled?.(e, answered);
+    this.join.access(e);
     // A 401 released after its own bucket closed (out-of-order input within the lateness) counts in the bucket closing now.
     const bucket = Math.max(Math.floor(e.time / this.opts.bucketMs), this.closing);
     this.dispatch(e, bucket, answered);
   };
 
   private dispatch(e: LogEvent, bucket: number, answered: boolean): void {
-    let previouslyOk: boolean | undefined;
+    let standing: number | undefined;
     for (const { rule, table } of this.runtimes) {
       if (!answered && rule.failureStatuses.has(e.status)) {
         if (!rule.accepts(e)) continue;
-        if (previouslyOk === undefined) {
-          const t = this.lastSuccess.get(e.ip)?.time;
-          previouslyOk = t !== undefined && t <= e.time && e.time - t <= rule.baselineMs;
-        }
-        table.addFailure(e, bucket, previouslyOk);
+        standing ??= this.successes.standing(e, rule.baselineMs);
+        table.addFailure(e, bucket, standing);
       } else {
         // The key lookup comes first: on failure-only tables most requests have no key and stop here.
         const st = table.requestState(e);
@@ -291,7 +373,7 @@ export class Engine {
   }
 
   private get idle(): boolean {
-    return this.settler.held === 0 && this.evidenceHead === this.pendingEvidence.length && this.runtimes.every((r) => r.table.live.size === 0);
+    return this.settler.held === 0 && this.join.held === 0 && this.evidenceHead === this.pendingEvidence.length && this.runtimes.every((r) => r.table.live.size === 0);
   }
 
   private advance(watermark: number): void {
@@ -335,23 +417,30 @@ export class Engine {
       // The window's sums first: the distinct counts and top lists (unions over every slot of the
       // window) only when the conditions on sums hold and the distinct ones can decide.
       figures = table.figures(st, k, false);
-      metrics = computeMetrics(figures, rule, table.baselineSpanMs());
+      metrics = computeMetrics(figures, rule);
       const sums = metrics;
-      matches = rule.sumConditions.every((c) => holds(c, sums[c.metric]));
+      // While the baseline holds less history than the rule's warm-up, its conditions cannot be
+      // judged: the others are, and a key meeting them is reported as held back, not alerted.
+      const warm = !rule.usesBaseline || figures.baselineSpanMs >= rule.warmupMs;
+      const judged = warm ? rule.sumConditions : rule.sumConditions.filter((c) => !isBaselineMetric(c.metric));
+      matches = judged.every((c) => holds(c, sums[c.metric]));
       // Evidence needs the full figures too: when the alert starts or reaches a new peak.
       if (matches && (rule.needsDistinct || alert === null || figures.count > alert.peak.count)) {
         figures = table.figures(st, k, true);
-        metrics = computeMetrics(figures, rule, table.baselineSpanMs());
+        metrics = computeMetrics(figures, rule);
         const all = metrics;
-        matches = rule.conditions.every((c) => holds(c, all[c.metric]));
+        matches = rule.conditions.every((c) => (warm || !isBaselineMetric(c.metric)) && holds(c, all[c.metric]));
+        if (!warm && rule.conditions.every((c) => isBaselineMetric(c.metric) || holds(c, all[c.metric]))) this.heldBack(rule, st, figures);
       }
     }
     if (matches && figures && metrics) {
       if (alert === null) {
         st.alert = {
-          state: 'pending', since: figures.firstFail, firedAt: 0, lastTrue: now, lastCountedBucket: k, lastFail: figures.lastFail,
+          state: 'pending', since: figures.firstFail, firedAt: 0, notifiedAt: 0, lastTrue: now, lastCountedBucket: k, lastFail: figures.lastFail,
           count: figures.count, peak: figures, peakMetrics: metrics, firedMetrics: metrics, approximate: figures.approximate,
-          samples: st.samples.map((s) => `${s.file}:${s.line} ${latin1ToText(s.raw)}`),
+          samples: st.samples.filter((s) => s.time >= figures.firstFail).map(sampleOf),
+          successesBefore: st.lastSuccess < figures.firstFail ? st.successes : 0,
+          lastSuccessBefore: st.lastSuccess < figures.firstFail ? st.lastSuccess : -Infinity,
           timelineStart: Math.floor(((k - table.windowBuckets + 1) * this.opts.bucketMs) / MINUTE) * MINUTE, timeline: [],
         } satisfies AlertState;
         const created = st.alert as AlertState;
@@ -369,9 +458,9 @@ export class Engine {
       const a = st.alert as AlertState;
       if (a.state === 'pending' && now - a.since >= rule.forMs) {
         a.state = 'firing';
-        a.firedAt = now;
+        a.firedAt = a.notifiedAt = now;
         this.onTransition?.({ status: 'firing', incident: this.incidentOf(rule, st, a, true) });
-      }
+      } else this.repeatIfDue(rule, st, a, now);
       return;
     }
     if (alert === null) return;
@@ -385,6 +474,25 @@ export class Engine {
       this.incidents.push(incident);
       st.alert = null;
       this.onTransition?.({ status: 'resolved', incident });
+    } else this.repeatIfDue(rule, st, alert, now);
+  }
+
+  private repeatIfDue(rule: CompiledRule, st: KeyState, a: AlertState, now: number): void {
+    if (a.state !== 'firing' || this.onTransition === undefined || now - a.notifiedAt < rule.repeatMs) return;
+    a.notifiedAt = now;
+    this.onTransition({ status: 'firing', incident: this.incidentOf(rule, st, a, true), repeat: true });
+  }
+
+  private heldBack(rule: CompiledRule, st: KeyState, f: WindowFigures): void {
+    const held = this.stats.warmup.heldBack;
+    const fingerprint = `${rule.id}|${st.key}`;
+    const same = held.find((h, i) => this.heldBackKeys[i] === fingerprint);
+    if (same) {
+      same.end = new Date(f.lastFail).toISOString();
+      same.count = Math.max(same.count, f.count);
+    } else if (held.length < MAX_HELD_BACK) {
+      this.heldBackKeys.push(fingerprint);
+      held.push({ rule: rule.id, group: { ...st.group }, start: new Date(f.firstFail).toISOString(), end: new Date(f.lastFail).toISOString(), count: f.count });
     }
   }
 
@@ -399,10 +507,31 @@ export class Engine {
       if (slotLast && slotLast.lastFail > alert.lastFail) alert.lastFail = slotLast.lastFail;
       for (const s of st.samples) {
         if (alert.samples.length >= 5) break;
-        const text = `${s.file}:${s.line} ${latin1ToText(s.raw)}`;
-        if (!alert.samples.includes(text)) alert.samples.push(text);
+        if (s.time < alert.since || s.time > alert.lastFail) continue;
+        const sample = sampleOf(s);
+        if (!alert.samples.some((x) => x.text === sample.text)) alert.samples.push(sample);
       }
     }
+  }
+
+  /**
+   * The key's history as it happened: "succeeded until 08:44 UTC (165 times since 06:00 UTC), failing
+   * since 08:45 UTC" is the strongest evidence that a credential changed under a working client;
+   * "never succeeded" is said only of history this engine saw.
+   */
+  private successHistory(a: AlertState): string {
+    const from = this.stats.warmup.historyFrom === null ? a.since : Date.parse(this.stats.warmup.historyFrom);
+    const failing = `failing since ${clock(a.since, a.since)}`;
+    if (a.successesBefore === 0) return `no success since ${from < a.since ? `the log began at ${clock(from, a.since)}` : 'the first line read'}; ${failing}`;
+    const times = a.successesBefore === 1 ? 'once' : `${a.successesBefore.toLocaleString('en-US')} times`;
+    return `succeeded until ${clock(a.lastSuccessBefore, a.since)} (${times} since ${clock(from, a.since)}), ${failing}`;
+  }
+
+  /** The rule's checks whose peer condition holds for the incident's address (the group's, else the busiest). */
+  private checksFor(rule: CompiledRule, st: KeyState, a: AlertState): string[] {
+    const address = st.group.ip ?? st.group.subnet ?? a.peak.top.ip[0]?.key;
+    const local = address !== undefined && isLocalAddress(address);
+    return rule.checks.filter((c) => c.if === undefined || (c.if === 'private_address') === local).map((c) => c.text);
   }
 
   private incidentOf(rule: CompiledRule, st: KeyState, a: AlertState, open: boolean): Incident {
@@ -415,6 +544,9 @@ export class Engine {
     const values: Record<string, string | number> = {
       ...metrics,
       count: a.count,
+      duration: humanDuration(a.lastFail - a.since),
+      window_count: a.peak.count,
+      success_history: this.successHistory(a),
       window: humanWindow(rule.windowMs),
       rule: rule.id,
       title: rule.title,
@@ -427,6 +559,7 @@ export class Engine {
       // The busiest minute so far: a window's average hides a burst (25 tries in one second is not 5 a minute).
       peak_per_min: Math.max(0, ...a.timeline),
       password_file: a.peak.details[0] ?? '(not named)',
+      top_ips: topList(a.peak.top.ip, a.peakMetrics.distinct_ips),
     };
     for (const [k, v] of Object.entries(st.group)) values[`group.${k}`] = v;
     return {
@@ -444,8 +577,8 @@ export class Engine {
       top: a.peak.top,
       summary: renderTemplate(rule.summary, values),
       likely_cause: renderTemplate(rule.likelyCause, values),
-      checks: rule.checks.map((c) => renderTemplate(c, values)),
-      samples: a.samples.slice(0, 5),
+      checks: this.checksFor(rule, st, a).map((c) => renderTemplate(c, values)),
+      samples: a.samples.filter((x) => x.time >= a.since && x.time <= a.lastFail).slice(0, 5).map((x) => x.text),
       reasons: reasonsOf(a.peak, a.peakMetrics),
       conditions: rule.conditions.map((c) => ({ metric: c.metric, op: c.op, threshold: c.value, value: metrics[c.metric] ?? a.peakMetrics[c.metric] })),
       timeline: { start: new Date(a.timelineStart).toISOString(), stepMs: MINUTE, counts: [...a.timeline] },
@@ -462,6 +595,7 @@ export class Engine {
   /** End of input: settle what is held, close every bucket, and report alerts still firing as open incidents. */
   finish(): Incident[] {
     this.settler.releaseAll(this.release);
+    this.join.releaseBefore(Infinity, this.releaseAlone);
     if (this.nextBucket !== null && Number.isFinite(this.maxTime)) {
       const last = Math.floor(this.maxTime / this.opts.bucketMs);
       while (this.nextBucket <= last) this.closeBucket(this.nextBucket++);

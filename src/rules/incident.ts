@@ -33,4 +33,9 @@ export interface Incident {
   timeline: { start: string; stepMs: number; counts: number[] };
   /** Still firing when the input ended. */
   open: boolean;
+  /**
+   * Incidents of the same actor paged under this one (an inhibition with `fold`: the addresses of a
+   * subnet brute force), each with its own figures. Absent when nothing was folded.
+   */
+  folded?: Array<{ rule: string; group: Record<string, string>; count: number; start: string; end: string }>;
 }

@@ -6,12 +6,14 @@ import type { Metric } from './schema';
 /** Floor under the baseline failure rate (per minute): a quiet baseline must not make 3 failures look like a 300× spike. */
 export const BASELINE_RATE_FLOOR_PER_MIN = 0.2;
 
-export function computeMetrics(f: WindowFigures, rule: CompiledRule, baselineSpanMs: number): Record<Metric, number> {
+export function computeMetrics(f: WindowFigures, rule: CompiledRule): Record<Metric, number> {
   const windowMin = rule.windowMs / 60_000;
   const ratio = f.total > 0 ? f.count / f.total : 0;
   const baselineRatio = f.baselineTotal > 0 ? f.baselineCount / f.baselineTotal : 0;
   const ratePerMin = f.count / windowMin;
-  const baselineRate = f.baselineCount / (baselineSpanMs / 60_000);
+  // Over the history actually observed: a log that starts mid-traffic has minutes of it, and
+  // dividing by the whole look-back would make its first windows read as a spike.
+  const baselineRate = f.baselineSpanMs > 0 ? f.baselineCount / (f.baselineSpanMs / 60_000) : 0;
   const r = f.reasons;
   // One literal with every key (the return type makes it complete): keys built in a loop and spread
   // cost ~60 µs a call, most of the time spent closing a bucket with live alerts.
@@ -43,8 +45,17 @@ export function computeMetrics(f: WindowFigures, rule: CompiledRule, baselineSpa
     rate_per_min: ratePerMin,
     span: f.count > 0 ? (f.lastFail - f.firstFail) / 1000 : 0,
     had_success_before: f.hadSuccessBefore ? 1 : 0,
-    previously_ok_share: f.distinctClients > 0 ? f.previouslyOkClients / f.distinctClients : 0,
+    previously_ok_share: f.count > 0 ? f.previouslyOkFailures / f.count : 0,
+    known_share: f.count > 0 ? f.knownFailures / f.count : 0,
+    served: f.served,
+    denied: f.denied,
+    missing: f.missing,
+    top_ip_share: f.count > 0 ? f.topIpFailures / f.count : 0,
+    // The busiest address's requests are taken to be all failures (an attacker's are): the ratio
+    // left is then a floor, so a step that holds without it is not that address's doing.
+    ratio_without_top: f.total > f.topIpFailures ? (f.count - f.topIpFailures) / (f.total - f.topIpFailures) : 0,
     baseline_total: f.baselineTotal,
+    baseline_span: f.baselineSpanMs / 1000,
     baseline_count: f.baselineCount,
     baseline_ratio: baselineRatio,
     baseline_rate_per_min: baselineRate,

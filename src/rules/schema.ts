@@ -10,8 +10,11 @@ import { KINDS, SEVERITIES } from './severity';
 export const METRICS = [
   'count', 'total', 'ratio', 'answered', 'success',
   'distinct_ips', 'distinct_users', 'distinct_paths', 'distinct_clients',
-  'attempts_per_ip', 'rate_per_min', 'span', 'had_success_before', 'previously_ok_share',
-  'baseline_total', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor',
+  'attempts_per_ip', 'rate_per_min', 'span', 'had_success_before', 'previously_ok_share', 'known_share',
+  'top_ip_share', 'ratio_without_top',
+  // Failures by the answer, for rules whose `status` takes more than 401: served (2xx), denied (401, 403), missing (404, 410).
+  'served', 'denied', 'missing',
+  'baseline_total', 'baseline_span', 'baseline_count', 'baseline_ratio', 'baseline_rate_per_min', 'increase', 'rate_factor',
   // From error logs read alongside: authentication failures by the reason the server gave.
   'auth_failures', ...AUTH_REASONS.map((r) => `reason.${r}` as const),
 ] as const;
@@ -19,6 +22,8 @@ export type Metric = (typeof METRICS)[number];
 export type ReasonMetric = `reason.${AuthReason}`;
 
 export { KINDS, SEVERITIES, type Kind, type Severity } from './severity';
+export const PEER_CONDITIONS = ['public_address', 'private_address'] as const;
+export type PeerCondition = (typeof PEER_CONDITIONS)[number];
 
 export const DurationSchema = z
   .string()
@@ -51,7 +56,9 @@ const METRIC_RANGES: Record<Exclude<Metric, ReasonMetric>, MetricRange> = {
   rate_per_min: RATE,
   span: { id: 'span_threshold', min: 0, what: 'seconds from the first failure to the last (0 or more)' },
   had_success_before: { id: 'flag_threshold', min: 0, max: 1, what: '1 when the key succeeded before the window, else 0' },
-  previously_ok_share: SHARE,
+  previously_ok_share: SHARE, known_share: SHARE, top_ip_share: SHARE, ratio_without_top: SHARE,
+  served: COUNT, denied: COUNT, missing: COUNT,
+  baseline_span: { id: 'baseline_span_threshold', min: 0, what: 'seconds of history the baseline holds (0 or more)' },
   baseline_total: COUNT, baseline_count: COUNT, baseline_ratio: SHARE, baseline_rate_per_min: RATE,
   increase: { id: 'increase_threshold', min: -1, max: 1, what: 'the ratio minus the baseline ratio, from -1 to 1' },
   rate_factor: { id: 'rate_factor_threshold', min: 0, what: 'the rate over the baseline rate (0 or more)' },
@@ -91,7 +98,11 @@ const WhenSchema = z
 
 export const WhereSchema = z
   .strictObject({
-    status: z.array(z.int().min(100).max(599)).min(1).optional().describe('responses counted as failures (default [401]); answered 401s never count'),
+    status: z
+      .array(z.union([z.int().min(100).max(599), z.enum(['1xx', '2xx', '3xx', '4xx', '5xx'])]))
+      .min(1)
+      .optional()
+      .describe('responses counted as failures: codes or classes such as 4xx (default [401]); answered 401s never count'),
     method: z.array(z.string().regex(/^[A-Z]+$/)).optional(),
     path: z.array(z.string().min(1)).optional().describe('path globs (picomatch, case-insensitive); a request must match one'),
     path_not: z.array(z.string().min(1)).optional(),
@@ -112,13 +123,25 @@ export const RuleSchema = z.strictObject({
   path_prefix_segments: z.int().min(1).max(10).optional().describe('segments kept by path_prefix (default 2: /api/v2)'),
   window: DurationSchema,
   baseline: DurationSchema.optional().describe('look-back before the window for baseline_* metrics (default 1h)'),
+  baseline_warmup: DurationSchema.optional().describe('history a rule with baseline conditions needs before it may fire (default 30m, at most `baseline`); until then the report says the baseline is warming up'),
   when: WhenSchema,
   for: DurationSchema.optional().describe('how long the condition must hold before the alert fires (default 0s)'),
   resolve_after: DurationSchema.optional().describe('how long the condition must be false before the alert resolves (default 5m)'),
   repeat: DurationSchema.optional().describe('re-notify interval while firing (default 4h)'),
   summary: z.string().min(1).describe('template: {count}, {group.ip}, {top_path}, {window}... (values are inserted, never executed)'),
   likely_cause: z.string().min(1),
-  checks: z.array(z.string().min(1)).min(1),
+  checks: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({
+          text: z.string().min(1),
+          if: z.enum(PEER_CONDITIONS).describe("public_address: the incident's address is a public one; private_address: loopback, private, link-local, CGNAT or unique-local (usually a proxy seen instead of the client)"),
+        }),
+      ]),
+    )
+    .min(1)
+    .describe('what to check, in order; a check with `if` is given only when its condition holds'),
 });
 export type Rule = z.infer<typeof RuleSchema>;
 
@@ -130,7 +153,8 @@ const MatcherSchema = z.strictObject({
 export const InhibitSchema = z.strictObject({
   source: MatcherSchema.describe('alerts that, while firing, silence the targets'),
   target: MatcherSchema,
-  equal: z.array(z.enum(['path', 'ip'])).optional().describe("'path': only targets whose failures are on the source's path (prefix); 'ip': on its IP (subnet)"),
+  equal: z.array(z.enum(['path', 'ip'])).optional().describe("'path': only targets whose failures are on the source's path (prefix); 'ip': on its IP (subnet, by CIDR containment)"),
+  fold: z.boolean().optional().describe('the targets are the same actor as the source: listed in its incident (`folded`) instead of paged apart'),
   reason: z.string().optional(),
 });
 export type Inhibit = z.infer<typeof InhibitSchema>;

@@ -11,7 +11,7 @@ const OPTIONS: TableOptions = {
 describe('KeyTable with a multi-dimension key on failures only', () => {
   test('requests reach the key of their client and user, and no other, while keys of the same client come and go', () => {
     const table = new KeyTable(OPTIONS);
-    const fail = (s: number, ua: string, user: string) => table.addFailure(ev(s, { userAgent: ua, remoteUser: user }), Math.floor(s / 10), false);
+    const fail = (s: number, ua: string, user: string) => table.addFailure(ev(s, { userAgent: ua, remoteUser: user }), Math.floor(s / 10), 0);
     const request = (s: number, ua: string, user: string) => table.requestState(ev(s, { status: 200, userAgent: ua, remoteUser: user }));
     expect(request(0, 'sync/1', 'alice')).toBeUndefined(); // no key yet
     fail(0, 'sync/1', 'alice');
@@ -77,14 +77,15 @@ describe('KeyTable window counts', () => {
           else if (kind < 0.4) {
             const st = table.requestState({ ...e, status: 200 });
             if (st) table.addRequest(st, e, bucket, true, false);
-          } else table.addFailure(e, bucket, false);
+          } else table.addFailure(e, bucket, 0);
         }
         for (const st of table.keys.values()) {
           const before = st.countedBucket;
           const n = table.windowCount(st, closing);
           if (before === closing - 1 && st.lastFailBucket > closing - table.windowBuckets) slid++;
           const f = table.figures(st, closing, false);
-          expect(n).toBe(f.count + f.authFailures);
+          // A table whose rule reads reasons counts error-log failures as its own.
+          expect(n).toBe(f.count);
         }
       }
       // Most counts were slid, not walked: the test exercised the shortcut.

@@ -47,15 +47,15 @@ test('one incident: exactly one firing email, then one resolved email in the sam
   // The attack, then ordinary traffic a minute later: the attack's buckets close and the alert fires.
   appendFileSync(log, bruteForce('198.51.100.77', 30, 1500) + lines(5, {}, 1400));
   const [firing] = await server.waitForMessages(1, 20_000, () => d.stderr().slice(-2000));
-  expect(firing?.subject).toMatch(/^\[authwatch\] HIGH attack: \d\d failed logins on \/login from 198\.51\.100\.77/);
-  expect(firing?.text).toContain('[FIRING] HIGH attack: Brute force on a login path');
+  expect(firing?.subject).toMatch(/^\[authwatch\] HIGH attack: \d\d failed attempts on \/login from 198\.51\.100\.77/);
+  expect(firing?.text).toContain('[FIRING] HIGH attack: Brute force on a protected resource');
   expect(firing?.text).toMatch(/Why attack: .*Rule brute-force matched: count \d\d ≥ 20/);
   expect(firing?.text).toMatch(/Sample lines:\n {2}.*access\.log:\d+ 198\.51\.100\.77 - - \[/);
   expect(firing?.text).toContain('Block or rate-limit 198.51.100.77');
   // Traffic 10 minutes past the attack's end (resolve_after): resolved.
   appendFileSync(log, lines(3, {}, 5));
   const [, resolved] = await server.waitForMessages(2, 20_000, () => d.stderr().slice(-2000));
-  expect(resolved?.subject).toMatch(/^\[authwatch\] RESOLVED attack: 30 failed logins on \/login from 198\.51\.100\.77/);
+  expect(resolved?.subject).toMatch(/^\[authwatch\] RESOLVED attack: 30 failed attempts on \/login from 198\.51\.100\.77/);
   expect(resolved?.text).toContain('[RESOLVED] HIGH attack');
   expect(resolved?.inReplyTo).toBe(firing?.messageId);
   await new Promise((r) => setTimeout(r, 1500));
@@ -67,19 +67,20 @@ test('one incident: exactly one firing email, then one resolved email in the sam
 });
 
 test('twenty brute-force addresses inside group_wait: one grouped email', async () => {
+  // Twenty subnets, one address each: twenty addresses of one /24 are one subnet incident (brute-force-subnet).
   const server = await TestSmtpServer.start();
   servers.push(server);
   const dir = tempDir();
   const d = await startDaemon(config(dir, server.port, { groupWait: '3s' }));
   const log = path.join(dir, 'logs', 'access.log');
   let burst = '';
-  for (let i = 1; i <= 20; i++) burst += bruteForce(`203.0.113.${i}`, 25, 1500);
+  for (let i = 1; i <= 20; i++) burst += bruteForce(`198.51.${i}.7`, 25, 1500);
   appendFileSync(log, burst + lines(5, {}, 1400));
   const [mail] = await server.waitForMessages(1, 20_000, () => d.stderr().slice(-2000));
   await new Promise((r) => setTimeout(r, 2500));
   expect(server.received).toHaveLength(1);
-  expect(mail?.subject).toMatch(/^\[authwatch\] HIGH attack: Brute force on a login path: 20 firing \(ip=203\.0\.113\.\d+; ip=203\.0\.113\.\d+; ip=203\.0\.113\.\d+; …\)$/);
-  for (let i = 1; i <= 20; i++) expect(mail?.text).toContain(`from 203.0.113.${i} `);
+  expect(mail?.subject).toMatch(/^\[authwatch\] HIGH attack: Brute force on a protected resource: 20 firing \(ip=198\.51\.\d+\.7; ip=198\.51\.\d+\.7; ip=198\.51\.\d+\.7; …\)$/);
+  for (let i = 1; i <= 20; i++) expect(mail?.text).toContain(`from 198.51.${i}.7 `);
 });
 
 test('SMTP down, daemon killed -9 with mail in the outbox: delivered after the restart, exactly once', async () => {
@@ -100,7 +101,7 @@ test('SMTP down, daemon killed -9 with mail in the outbox: delivered after the r
   const server = await TestSmtpServer.start({}, port);
   servers.push(server);
   const [mail] = await server.waitForMessages(1, 20_000, () => d2.stderr().slice(-2000));
-  expect(mail?.subject).toMatch(/HIGH attack: \d\d failed logins on \/login from 198\.51\.100\.99/);
+  expect(mail?.subject).toMatch(/HIGH attack: \d\d failed attempts on \/login from 198\.51\.100\.99/);
   await new Promise((r) => setTimeout(r, 2000));
   expect(server.received).toHaveLength(1);
   expect(readdirSync(outbox).filter((f) => f.endsWith('.json'))).toEqual([]);
@@ -134,12 +135,12 @@ test("the example config's email section over the nginx sample (fed in chunks li
     await waitFor(async () => ((await total(d.port, 'authwatch_lines_read_total')) >= fed ? true : undefined), 20_000, () => d.stderr().slice(-2000));
     if (firedHere.test(d.stderr())) await waitFor(() => (server.received.some((m) => m.subject?.includes('203.0.113.7')) ? true : undefined), 20_000, () => d.stderr().slice(-2000));
   }
-  const isBruteForce = (subject = '') => subject.includes('failed logins on /login from 203.0.113.7');
+  const isBruteForce = (subject = '') => subject.includes('failed attempts on /login from 203.0.113.7');
   await waitFor(() => (server.received.filter((m) => isBruteForce(m.subject)).length >= 2 ? true : undefined), 20_000, () => `${server.received.map((m) => m.subject).join('\n')}\n${d.stderr().slice(-2000)}`);
   const about = server.received.filter((m) => isBruteForce(m.subject));
   expect(about).toHaveLength(2);
-  expect(about[0]?.subject).toMatch(/^\[authwatch\] HIGH attack: \d+ failed logins on \/login from 203\.0\.113\.7 /);
-  expect(about[1]?.subject).toMatch(/^\[authwatch\] RESOLVED attack: 240 failed logins on \/login from 203\.0\.113\.7 /);
+  expect(about[0]?.subject).toMatch(/^\[authwatch\] HIGH attack: \d+ failed attempts on \/login from 203\.0\.113\.7 /);
+  expect(about[1]?.subject).toMatch(/^\[authwatch\] RESOLVED attack: 240 failed attempts on \/login from 203\.0\.113\.7 /);
   expect(about[0]?.text).toMatch(/\(Europe\/Paris: /);
   expect(about[1]?.inReplyTo).toBe(about[0]?.messageId);
 });

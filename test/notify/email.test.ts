@@ -68,9 +68,9 @@ test('the email says what, which kind and why, the evidence, top lists, sample l
   await notifier.accept([alert]);
   const [mail] = await server.waitForMessages(1);
   expect(mail?.subject).toBe(`[authwatch] HIGH attack: ${alert.summary}`);
-  expect(mail?.subject).toMatch(/^\[authwatch\] HIGH attack: 240 failed logins on \/login from 203\.0\.113\.7/);
+  expect(mail?.subject).toMatch(/^\[authwatch\] HIGH attack: 240 failed attempts on \/login from 203\.0\.113\.7/);
   const text = mail?.text ?? '';
-  expect(text).toContain('[FIRING] HIGH attack: Brute force on a login path');
+  expect(text).toContain('[FIRING] HIGH attack: Brute force on a protected resource');
   expect(text).toMatch(/Why attack: .*Rule brute-force matched: count 240 ≥ 20; distinct paths 1 ≤ 5/);
   expect(text).toMatch(/When: .* UTC .*\(Europe\/Paris: .*GMT\+1/);
   expect(text).toMatch(/Per minute: +[▁▂▃▄▅▆▇█ ]+ +\(\d+ min from/);
@@ -79,7 +79,7 @@ test('the email says what, which kind and why, the evidence, top lists, sample l
   expect(text).toMatch(/Sample lines:\n {2}samples\/.*access\.log.*:\d+ 203\.0\.113\.7 /);
   // The HTML part: the same content, no remote resource anywhere.
   const html = String(mail?.html);
-  expect(html).toContain('Brute force on a login path');
+  expect(html).toContain('Brute force on a protected resource');
   expect(html).toContain(alert.checks[0]?.replace(/"/g, '&quot;').replace(/'/g, '&#39;'));
   expect(html).not.toMatch(/\b(?:src|href)=["']?(?:https?:)?\/\//i);
   expect(mail?.messageId).toMatch(/^<authwatch\.00000000-[0-9a-f]{16}@example\.test>$/);

@@ -61,7 +61,7 @@ describe('--summary', () => {
     expect(lines[0]).toMatch(/^authwatch: 2 attacks, 2 misconfigurations in 1 d 7 h of traffic — [\d,]+ × 401 in [\d,]+ requests/);
     const rows = lines.slice(1, 1 + json.incidents.length);
     expect(rows).toHaveLength(json.incidents.length);
-    expect(rows[0]).toMatch(/^ {2}1\. +open +high +misconfiguration +2026-11-21 15:30:10 UTC +9 min 49 s +\/api\/v2: 117 failures, 100\.0% of requests now 401 \(was 0\.0%\)/);
+    expect(rows[0]).toMatch(/^ {2}1\. +open +high +misconfiguration +2026-11-21 15:30:10 UTC +9 min 49 s +\/api\/v2: 117 failures in 10 min; in the busiest 5 min, 100\.0% of requests were 401 \(was 0\.0%\)/);
     rows.forEach((row, n) => expect(row).toContain(json.incidents[n].summary));
     expect(lines.slice(1 + json.incidents.length)).toEqual([`${json.inhibited.length} more alert(s) silenced because an incident above explains them.`]);
     // No incident details, no tables.

@@ -98,6 +98,15 @@ describe('lifecycle: pending, firing, resolved', () => {
     expect(short.incidents.map((i) => i.count)).toEqual([20]);
   });
 
+  test('`repeat`: an alert still firing is announced again every `repeat` of event time, until it resolves', () => {
+    const r = rule('group_by: [ip]\nwindow: 1m\nwhen: { count: 5 }\nresolve_after: 1m\nrepeat: 2m');
+    const t = run([r], Array.from({ length: 420 }, (_, i) => ev(i))).transitions; // 7 minutes at 1/s
+    expect(t.map((x) => (x.repeat ? 'repeat' : x.status))).toEqual(['firing', 'repeat', 'repeat', 'repeat']);
+    // Each repeat carries the incident as it stands: more failures each time.
+    expect(t.map((x) => x.incident.count)).toEqual([...t.map((x) => x.incident.count)].sort((a, b) => a - b));
+    expect(new Set(t.map((x) => x.incident.count)).size).toBe(4);
+  });
+
   test('`for` keeps a short burst pending and never fires it', () => {
     const slow = rule('group_by: [ip]\nwindow: 1m\nwhen: { count: 5 }\nfor: 2m');
     expect(run([slow], Array.from({ length: 20 }, (_, i) => ev(i))).incidents).toHaveLength(0);
@@ -122,15 +131,18 @@ describe('metrics', () => {
     const m = run([r], events).incidents[0]?.metrics;
     expect(m).toMatchObject({ count: 4, total: 6, success: 2, distinct_ips: 3, distinct_users: 3, distinct_paths: 1, attempts_per_ip: 1.333, had_success_before: 1 });
     expect(m?.ratio).toBeCloseTo(4 / 6, 3);
-    // Clients 10.0.0.1 (had a 200) of 3 failing clients.
-    expect(m?.previously_ok_share).toBeCloseTo(1 / 3, 3);
+    // Weighted by failures: 1 of the 4 failures comes from an address that had a 200 (10.0.0.1).
+    expect(m?.previously_ok_share).toBeCloseTo(1 / 4, 3);
+    // The busiest address (10.0.0.2, 2 failures) taken out: 2 failures of 4 requests left.
+    expect(m?.top_ip_share).toBeCloseTo(2 / 4, 3);
+    expect(m?.ratio_without_top).toBeCloseTo(2 / 4, 3);
     expect(m?.distinct_clients).toBe(3);
     expect(m?.span).toBe(3); // first failure at 10 s, last at 13 s
     expect(m?.rate_per_min).toBe(4); // 4 failures in a 1-minute window
   });
 
   test('answered 401s are counted as such, and rate_factor compares with the floored baseline rate', () => {
-    const r = rule('group_by: [path]\nwindow: 1m\nwhen: { count: 10, rate_factor: 1, answered: { gte: 0 } }');
+    const r = rule('group_by: [path]\nwindow: 1m\nwhen: { count: 10, rate_factor: 1, answered: { gte: 0 } }\nbaseline_warmup: 0s');
     const challenges = [ev(0, { ip: '10.0.0.8' }), ev(0.5, { ip: '10.0.0.8', status: 200, remoteUser: 'ann' })];
     const failures = Array.from({ length: 12 }, (_, i) => ev(5 + i, { ip: `10.0.1.${i}` }));
     const m = run([r], [...challenges, ...failures]).incidents[0]?.metrics;
@@ -158,6 +170,23 @@ describe('metrics', () => {
     expect(m?.baseline_ratio).toBeCloseTo(0.1, 3);
     expect(m?.ratio).toBe(1);
     expect(m?.increase).toBeCloseTo(0.9, 3);
+  });
+});
+
+describe('baseline history', () => {
+  test('the baseline rate is over the history observed, and a baseline rule waits for its warm-up', () => {
+    const r = rule('group_by: []\nwindow: 5m\nwhen: { count: 10, rate_factor: 3 }\nbaseline_warmup: 20m');
+    // 2 failures a minute from the first event on, from ever-new addresses, then 20 a minute from 30 min.
+    const steady = Array.from({ length: 60 }, (_, i) => ev(i * 30, { ip: `10.2.0.${i}` }));
+    const burst = Array.from({ length: 100 }, (_, i) => ev(1800 + i * 3, { ip: `10.3.0.${i}` }));
+    const { incidents, stats } = run([r], [...steady, ...burst]);
+    // 25 to 30 min of history (whole 5-minute slots before the window): 2 a minute, not 50 / 60.
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.metrics.baseline_rate_per_min).toBeCloseTo(2, 3);
+    expect([25 * 60, 30 * 60]).toContain(incidents[0]?.metrics.baseline_span);
+    // The steady 10 failures per 5 min met `count` before 20 min of history: held back, not alerted.
+    expect(stats.warmup.heldBack).toEqual([expect.objectContaining({ rule: 'r', group: {} })]);
+    expect(Date.parse(incidents[0]?.start as string) - BASE).toBeGreaterThanOrEqual(20 * 60_000);
   });
 });
 

@@ -82,7 +82,7 @@ describe('error-log reasons joined to incidents', () => {
     const admins = ['10.8.0.15', '10.8.0.23', '10.8.0.31', '10.8.0.40', '10.8.0.51'];
     admins.forEach((ip, k) => t.add({ time: s + k * 20_000, ip, user: 'alice', method: 'GET', target: '/admin/', status: 401, userAgent: 'Mozilla/5.0 (X11)' }));
     const [access, error] = write(tempDir(), t, (r, n) =>
-      r.target === '/admin/' && r.status === 401 ? errorLine(r, 'open() "/etc/nginx/.htpasswd" failed (2: No such file or directory)', n) : null,
+      r.target === '/admin/' && r.status === 401 && admins.includes(r.ip) && r.time >= s ? errorLine(r, 'open() "/etc/nginx/.htpasswd" failed (2: No such file or directory)', n) : null,
     );
     const report = await runReport([access, error], { format: 'auto', rules });
     expect(report.incidents.map((i) => [i.rule, i.kind, i.severity])).toEqual([['password-file-unreadable', 'misconfiguration', 'critical']]);

@@ -13,7 +13,10 @@ const GOOD = `rules:\n${ruleYaml('ok')}`;
 describe('rule files', () => {
   test('the bundled rules load, and rules/schema.json is what `rules schema` prints', async () => {
     const set = await loadRules(path.join(ROOT, 'rules'));
-    expect(set.rules.map((r) => r.id).sort()).toEqual(['auth-401-spike', 'auth-broken-on-path', 'brute-force', 'credential-stuffing', 'password-file-unreadable', 'scanner', 'stale-credential']);
+    expect(set.rules.map((r) => r.id).sort()).toEqual([
+      'auth-401-spike', 'auth-broken-on-path', 'brute-force', 'brute-force-slow', 'brute-force-subnet', 'credential-stuffing', 'password-file-unreadable', 'path-enumeration', 'scanner', 'sensitive-file-probe',
+      'stale-credential', 'user-guessing',
+    ]);
     expect(JSON.parse(readFileSync(path.join(ROOT, 'rules', 'schema.json'), 'utf8'))).toEqual(ruleFileJsonSchema());
   });
 
@@ -41,7 +44,18 @@ describe('rule files', () => {
     expect(r.stderr).toMatch(/b\.yaml.*rule "ok": id: duplicate id/);
     const ok = spawnSync(process.execPath, [CLI, 'rules', 'check'], { encoding: 'utf8' });
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toMatch(/^7 rules OK in 3 files/);
+    expect(ok.stdout).toMatch(/^12 rules OK in 3 files/);
+  });
+
+  test('likely_cause and checks are templates checked like summary: an unknown field is a load error naming the file and field', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'a.yaml'), GOOD.replace('likely_cause: c', 'likely_cause: "{no_such_field} did it"'));
+    writeFileSync(path.join(dir, 'b.yaml'), GOOD.replace('id: ok', 'id: ok-b').replace('checks: [x]', 'checks: ["x", { text: "block {group.path}", if: public_address }]'));
+    const problems = await loadRules(dir).then(() => [], (e: { problems: Array<{ file: string; ruleId?: string; message: string }> }) => e.problems);
+    expect(problems.map((p) => [path.basename(p.file), p.ruleId, p.message.split(';')[0]])).toEqual([
+      ['a.yaml', 'ok', 'likely_cause: unknown template field {no_such_field}'],
+      ['b.yaml', 'ok-b', 'checks[1].text: template field {group.path} is not in group_by (ip)'],
+    ]);
   });
 
   test('templates insert values and never execute them', () => {

@@ -24,9 +24,11 @@ const REFERER = 'https://ex.com/?' + 'q'.repeat(30_000);
 function line(i: number): string {
   const second = String(i % 60).padStart(2, '0');
   const minute = String(Math.floor(i / 60) % 60).padStart(2, '0');
-  // Each address fails twice, so the rule tables keep a key and sample lines for it.
+  // Each address fails twice, so the rule tables keep a key and sample lines for it; one in ten
+  // lines is a scanner's (one address, ever-new paths), for an incident whose samples are cut lines.
   const host = Math.floor(i / 2);
-  return `198.51.${host >> 8}.${host & 255} - - [20/Nov/2026:09:${minute}:${second} +0000] "GET /account/item-${String(i).padStart(8, '0')} HTTP/1.1" 401 0 "${REFERER}" "curl/8.5.0"`;
+  const ip = i % 10 === 0 ? '198.51.200.9' : `198.51.${host >> 8}.${host & 255}`;
+  return `${ip} - - [20/Nov/2026:09:${minute}:${second} +0000] "GET /account/item-${String(i).padStart(8, '0')} HTTP/1.1" 401 0 "${REFERER}" "curl/8.5.0"`;
 }
 
 /** The same request as a JSON line, with a long request target instead of a long referer. */

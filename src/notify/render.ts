@@ -74,7 +74,7 @@ function alertText(a: Alert, o: RenderOptions): string {
   const samples = v.samples.slice(0, o.sampleLines);
   if (samples.length) {
     out.push('Sample lines:');
-    for (const s of samples) out.push(`  ${bodySafe(s.source ? `${s.source} ${s.text}` : s.text, 500)}`);
+    for (const s of samples) out.push(`  ${bodySafe(s.line, 500)}`);
   }
   return out.join('\n');
 }
@@ -118,7 +118,7 @@ function alertHtml(a: Alert, o: RenderOptions): string {
     ...v.top.map((t) => topHtml(`Top ${t.label}`, t.entries)),
     `<h4 style="margin:12px 0 4px;">Likely cause</h4><p style="margin:0;">${escapeHtml(v.likelyCause)}</p>`,
     `<h4 style="margin:12px 0 4px;">Check</h4><ol style="margin:0;padding-left:20px;">${v.checks.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ol>`,
-    samples.length ? `<h4 style="margin:12px 0 4px;">Sample lines</h4><pre style="font-size:12px;white-space:pre-wrap;word-break:break-all;background:#f0f0f0;padding:6px;">${samples.map((s) => escapeHtml(truncate(s.source ? `${s.source} ${s.text}` : s.text, 2000))).join('\n')}</pre>` : '',
+    samples.length ? `<h4 style="margin:12px 0 4px;">Sample lines</h4><pre style="font-size:12px;white-space:pre-wrap;word-break:break-all;background:#f0f0f0;padding:6px;">${samples.map((s) => escapeHtml(truncate(s.line, 2000))).join('\n')}</pre>` : '',
     '</div>',
   ].join('');
 }

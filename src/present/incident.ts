@@ -57,7 +57,8 @@ export interface IncidentView {
   top: TopList[];
   likelyCause: string;
   checks: string[];
-  samples: Array<{ source: string; text: string }>;
+  /** Sample lines as the incident has them (`file:line text`), and split into the two. */
+  samples: Array<{ line: string; source: string; text: string }>;
 }
 
 export interface ViewOptions {
@@ -138,7 +139,7 @@ export function viewIncident(i: Incident & { status?: 'firing' | 'resolved' }, n
     top,
     likelyCause: i.likely_cause,
     checks: i.checks,
-    samples: i.samples.map(splitSample),
+    samples: i.samples.map((line) => ({ line, ...splitSample(line) })),
   };
 }
 

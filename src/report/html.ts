@@ -127,7 +127,7 @@ function card(v: IncidentView): string {
     `<dt>Likely cause</dt><dd>${esc(v.likelyCause)}</dd>`,
     '</dl>',
     `<strong>Check</strong><ol>${v.checks.map((c) => `<li>${esc(c)}</li>`).join('')}</ol>`,
-    v.samples.length ? `<strong>Sample lines</strong><pre>${v.samples.map((s) => esc(cutMiddle(s.source ? `${s.source} ${s.text}` : s.text, 2000))).join('\n')}</pre>` : '',
+    v.samples.length ? `<strong>Sample lines</strong><pre>${v.samples.map((s) => esc(cutMiddle(s.line, 2000))).join('\n')}</pre>` : '',
     '</article>',
   ].join('');
 }

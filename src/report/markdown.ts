@@ -71,7 +71,7 @@ function incident(v: IncidentView): string {
     '',
     ...v.checks.map((c) => `- [ ] ${mdText(c)}`),
   ];
-  if (v.samples.length) out.push('', '**Sample lines**', '', fence(v.samples.map((s) => truncate(s.source ? `${s.source} ${s.text}` : s.text, 1000))));
+  if (v.samples.length) out.push('', '**Sample lines**', '', fence(v.samples.map((s) => truncate(s.line, 1000))));
   return out.join('\n') + '\n';
 }
 

@@ -58,7 +58,7 @@ function renderIncident(v: IncidentView, o: TextOptions, c: Colors): string[] {
   out.push(incidentHeader(v, c));
   out.push(`   ${forTerminal(v.what)}`);
   out.push(c.dim(`   ${v.when} (${v.duration}) · ${v.stateText} · rule ${v.rule} · ${forTerminal(truncate(v.group, 200))}${v.approximate ? ' · figures approximate' : ''}`));
-  out.push(`   why ${v.kind}: ${forTerminal(v.conditions.join('; '))}`);
+  out.push(`   why ${v.kind}: ${v.kindMeaning}; ${forTerminal(v.conditions.join('; '))}`);
   out.push(`   evidence: ${v.evidence}`);
   if (v.perMinute) out.push(`   per minute: ${perMinuteText(v.perMinute, Math.max(10, Math.min(60, width - 60)))}`);
   for (const r of v.reasons.slice(0, 3)) out.push(`   error log: ${forTerminal(r)}`);
@@ -67,7 +67,7 @@ function renderIncident(v: IncidentView, o: TextOptions, c: Colors): string[] {
   for (const check of v.checks) out.push(`   ☐ ${forTerminal(check)}`);
   const max = o.width === undefined ? MAX_SAMPLE : Math.max(40, o.width - 5);
   // Escaped before fitting: a control character shown as \x1B takes four columns.
-  for (const s of v.samples) out.push(c.dim(`     ${fitSample(forTerminal(s.source ? `${s.source} ${s.text}` : s.text), max)}`));
+  for (const s of v.samples) out.push(c.dim(`     ${fitSample(forTerminal(s.line), max)}`));
   out.push('');
   return out;
 }

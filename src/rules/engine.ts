@@ -15,6 +15,7 @@ import type { Incident } from './incident';
 import type { Metric } from './schema';
 import { latin1ToText } from '../parse/text';
 import type { AuthFailureEvent, AuthReason } from '../parse/errorlog';
+import { int } from '../present/numbers';
 
 export interface EngineOptions {
   bucketMs: number;
@@ -154,8 +155,8 @@ function reasonsOf(f: WindowFigures, m: Record<Metric, number>): Incident['reaso
   return (Object.entries(f.reasons) as Array<[AuthReason, number]>)
     .sort((a, b) => b[1] - a[1])
     .map(([reason, count]) => {
-      let text = `${count.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} failures: ${REASON_LABEL[reason]}`;
-      if (reason === 'user_not_found' && m.distinct_users > 1) text += ` (${m.distinct_users.toLocaleString('en-US')} distinct users)`;
+      let text = `${int(count)} of ${int(total)} failures: ${REASON_LABEL[reason]}`;
+      if (reason === 'user_not_found' && m.distinct_users > 1) text += ` (${int(m.distinct_users)} distinct users)`;
       if (reason === 'password_mismatch' && f.top.user.length === 1) text += ` for user ${f.top.user[0]?.key}`;
       if (reason === 'password_file_unreadable' && f.details.length > 0) text += `: ${f.details.join(', ')}`;
       return { reason, count, text };

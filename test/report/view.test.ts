@@ -31,6 +31,7 @@ function fields(v: IncidentView): Record<string, string> {
     when: v.when,
     duration: v.duration,
     state: v.stateText,
+    kindMeaning: v.kindMeaning,
     evidence: v.evidence,
     likelyCause: v.likelyCause,
   };

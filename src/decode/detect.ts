@@ -164,10 +164,12 @@ export function detectFormat(name: string, sample: string[], spec = 'auto', maxR
   // A format the user named is used whatever the sample says: its lines' reasons tell what is wrong.
   if (spec === 'auto' && recognised * 2 < best.content) {
     const shown = bestAccessOnly ?? best;
+    // With nothing read at all, the format most logs are in is the one worth naming.
+    const shownName = shown.access === 0 ? 'combined' : shown.format.name;
     const first = (contentLines[0] ?? '').slice(0, 120);
     return {
       ok: false,
-      message: `${name}: unknown log format (${shown.access} of the first ${contentLines.length} lines parse as ${spec === 'auto' ? shown.format.name : spec}); first line: ${JSON.stringify(first)}. Pass --format with your log_format / LogFormat string, e.g. --format 'nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent'`,
+      message: `${name}: unknown log format (${shown.access} of the first ${contentLines.length} lines parse as ${shownName}); first line: ${JSON.stringify(first)}. Pass --format with your log_format / LogFormat string, e.g. --format 'nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent'`,
     };
   }
   const errorName: ErrorFormatName = best.nginxErrors * 2 >= best.errors ? 'nginx_error' : 'apache_error';

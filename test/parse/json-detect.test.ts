@@ -71,6 +71,6 @@ describe('format detection', () => {
 
   test('unknown text is refused with the first line and a hint', () => {
     const d = detectFormat('notes.txt', ['hello there', 'general kenobi']);
-    expect(!d.ok && d.message).toMatch(/notes\.txt: unknown log format .*first line: "hello there".*--format/);
+    expect(!d.ok && d.message).toMatch(/notes\.txt: unknown log format \(0 of the first 2 lines parse as combined\); first line: "hello there".*--format/);
   });
 });

@@ -14,13 +14,20 @@ import { KNOWN, LET_IN } from './successes';
 export const COARSE_SLOT_MS = 5 * 60_000;
 const EMPTY_COARSE = new Float64Array(0);
 const TOP_VALUES_PER_SLOT = 16;
-const SAMPLES_PER_KEY = 5;
 /** A sample line is for a person reading an alert: past this it is cut, and kept as its own copy, not the line. */
 const SAMPLE_MAX_CHARS = 1000;
 const WINDOW_EXACT_LIMIT = 4096;
 
 function sampleText(raw: string): string {
   return raw.length > SAMPLE_MAX_CHARS ? ownCopy(raw.slice(0, SAMPLE_MAX_CHARS)) + '…' : raw;
+}
+
+/** Failures quoted per bucket: enough to show what a window holds, bounded by the ring. */
+const SAMPLES_PER_SLOT = 2;
+
+function keepSample(slot: Slot, s: Sample): void {
+  const kept = (slot.samples ??= []);
+  if (kept.length < SAMPLES_PER_SLOT) kept.push({ time: s.time, file: s.file, line: s.line, raw: sampleText(s.raw) });
 }
 
 export interface Sample {
@@ -64,7 +71,11 @@ class Slot {
   reasons: Map<AuthReason, number> | null = null;
   details: TopValues | null = null;
 
+  /** The first failures of this bucket, as lines to quote: an alert takes its samples from the buckets it covers. */
+  samples: Sample[] | null = null;
+
   reset(bucket: number): void {
+    this.samples = null;
     this.authFailures = 0;
     this.reasons = null;
     this.details = null;
@@ -179,7 +190,6 @@ export class KeyState {
   lastSuccess = -Infinity;
   successes = 0;
   firstFailure = Infinity;
-  samples: Sample[] = [];
   /**
    * The window failure count last computed and the bucket its window ends with. Any write to a
    * slot's failures, or a slot reused, clears it: while it holds, the next bucket's count is this
@@ -489,8 +499,7 @@ export class KeyTable {
       if (a.time > slot.lastFail) slot.lastFail = a.time;
       if (a.time < st.firstFailure) st.firstFailure = a.time;
       st.lastFailBucket = Math.max(st.lastFailBucket, bucket);
-      if (st.samples.length >= SAMPLES_PER_KEY) st.samples.shift();
-      st.samples.push({ time: a.time, file: a.file, line: a.line, raw: sampleText(a.raw) });
+      keepSample(slot, { time: a.time, file: a.file, line: a.line, raw: a.raw });
       this.live.add(st);
     }
   }
@@ -536,10 +545,7 @@ export class KeyTable {
     // A late failure lands in an earlier bucket than one already counted: the newest must stay.
     if (bucket > st.lastFailBucket) st.lastFailBucket = bucket;
     st.addCoarse(e.time, 1, 1);
-    if (e.raw !== '') {
-      if (st.samples.length >= SAMPLES_PER_KEY) st.samples.shift();
-      st.samples.push({ time: e.time, file: e.file, line: e.line, raw: sampleText(e.raw) });
-    }
+    if (e.raw !== '') keepSample(slot, e);
     this.live.add(st);
     if (this.keys.size > this.opts.capacity) this.evict(bucket);
   }
@@ -597,6 +603,20 @@ export class KeyTable {
   /** What one slot adds to `windowCount`. */
   private countedIn(s: Slot | undefined): number {
     return s === undefined ? 0 : s.failures + (this.opts.countsAuthFailures ? s.authFailures : 0);
+  }
+
+  /**
+   * Sample lines of the buckets `from`..`to`, oldest first, at most `max`. Taken per bucket, not as
+   * the key's newest failures: those are ahead of the bucket closing (the ring holds the lateness
+   * ahead), outside the span an alert states when it fires.
+   */
+  samplesIn(st: KeyState, from: number, to: number, max: number): Sample[] {
+    const out: Sample[] = [];
+    for (let b = from; b <= to && out.length < max; b++) {
+      const kept = st.slotAt(b)?.samples;
+      if (kept) for (const s of kept) if (out.length < max) out.push(s);
+    }
+    return out;
   }
 
   slotFailures(st: KeyState, bucket: number): number {

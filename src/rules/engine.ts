@@ -439,7 +439,7 @@ export class Engine {
         st.alert = {
           state: 'pending', since: figures.firstFail, firedAt: 0, notifiedAt: 0, lastTrue: now, lastCountedBucket: k, lastFail: figures.lastFail,
           count: figures.count, peak: figures, peakMetrics: metrics, firedMetrics: metrics, approximate: figures.approximate,
-          samples: st.samples.filter((s) => s.time >= figures.firstFail).map(sampleOf),
+          samples: table.samplesIn(st, k - table.windowBuckets + 1, k, 5).filter((s) => s.time >= figures.firstFail).map(sampleOf),
           successesBefore: st.lastSuccess < figures.firstFail ? st.successes : 0,
           lastSuccessBefore: st.lastSuccess < figures.firstFail ? st.lastSuccess : -Infinity,
           timelineStart: Math.floor(((k - table.windowBuckets + 1) * this.opts.bucketMs) / MINUTE) * MINUTE, timeline: [],
@@ -506,7 +506,7 @@ export class Engine {
     if (added > 0) {
       const slotLast = st.slotAt(k);
       if (slotLast && slotLast.lastFail > alert.lastFail) alert.lastFail = slotLast.lastFail;
-      for (const s of st.samples) {
+      for (const s of table.samplesIn(st, k, k, 5)) {
         if (alert.samples.length >= 5) break;
         if (s.time < alert.since || s.time > alert.lastFail) continue;
         const sample = sampleOf(s);

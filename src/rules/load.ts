@@ -93,9 +93,11 @@ export function parseRuleText(file: string, text: string): ParsedRuleFile {
 }
 
 /** "where.exclude_cidrs: …" from compileRule: the field it names, as a path. */
-function compileProblemPath(message: string): { path: string[]; message: string } {
-  const m = /^([a-z_]+(?:\.[a-z_]+)*): (.*)$/s.exec(message);
-  return m ? { path: (m[1] as string).split('.'), message: m[2] as string } : { path: [], message };
+function compileProblemPath(message: string): { path: Array<string | number>; message: string } {
+  const m = /^([a-z_]+(?:\[\d+\]|\.[a-z_]+)*): (.*)$/s.exec(message);
+  if (!m) return { path: [], message };
+  const path = [...(m[1] as string).matchAll(/([a-z_]+)|\[(\d+)\]/g)].map((p) => (p[2] === undefined ? (p[1] as string) : Number(p[2])));
+  return { path, message: m[2] as string };
 }
 
 /** Loads and compiles every *.yaml / *.yml in `dir` (sorted). Throws RuleLoadError listing all problems of all files. */
@@ -143,7 +145,7 @@ export async function loadRules(dir: string): Promise<RuleSet> {
       const compiled = compileRule(rule);
       if (typeof compiled === 'string') {
         const { path: field, message } = compileProblemPath(compiled);
-        problems.push({ file, ...at(index, field), ruleId: rule.id, field: field.join('.'), message });
+        problems.push({ file, ...at(index, field), ruleId: rule.id, field: formatYamlPath(field), message });
       } else if (rule.enabled !== false) rules.push(compiled);
     }
     parsed.inhibit.forEach((rule, k) => inhibit.push({ rule, file, index: parsed.inhibitIndex[k] as number, source }));

@@ -80,7 +80,7 @@ test('a brute force: one firing alert with the right labels, one notification th
   expect(await am.alerts()).toHaveLength(1);
   expect(alert?.labels).toEqual({ alertname: 'brute-force', kind: 'attack', severity: 'high', ip: '198.51.100.90', team: 'web' });
   expect(alert?.fingerprint).toBe(fingerprintOf(alert?.labels ?? {}));
-  expect(alert?.annotations.summary).toMatch(/^\d\d failed logins on \/login from 198\.51\.100\.90/);
+  expect(alert?.annotations.summary).toMatch(/^\d\d failed attempts on \/login from 198\.51\.100\.90/);
   expect(alert?.annotations.likely_cause).toBeTruthy();
   expect(alert?.annotations.checks).toMatch(/^1\. .*\n2\. /);
   expect(alert?.annotations.evidence).toMatch(/^\d\d failures in all; busiest window: count \d+.*Rule brute-force matched: count \d+ ≥ 20/);

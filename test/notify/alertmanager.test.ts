@@ -91,14 +91,14 @@ describe('the outputs config says what is wrong, where', () => {
   }
 
   test.each([
-    ['  - type: alertmanager\n    urls: [ftp://am:9093]\n', /authwatch\.yaml:6:\d+: outputs\.0\.urls\.0: an http:\/\/ or https:\/\/ URL/],
-    ['  - type: alertmanager\n    urls: [http://am:9093, http://am:9093/]\n', /outputs\.0\.urls: the same Alertmanager is listed twice/],
-    ['  - type: alertmanager\n    urls: [http://am:9093]\n    labels: { team-name: web }\n', /authwatch\.yaml:7:\d+: outputs\.0\.labels\.team-name: not a label name/],
-    ['  - type: alertmanager\n    urls: [http://am:9093]\n    auth: { user: a, pass_env: X, token_env: Y }\n', /outputs\.0\.auth: give user with one of pass_env or pass_file \(basic auth\), or one of token_env or token_file/],
-    ['  - type: alertmanager\n    urls: [http://am:9093]\n    auth: { pass_env: X }\n', /outputs\.0\.auth: give user with/],
-    ['  - type: webhook\n    url: http://a/hook\n  - type: webhook\n    url: http://b/hook\n', /outputs\.1\.name: two outputs are named webhook: give each its own name/],
-    ['  - type: webhook\n    url: http://a/hook\n    labels: { team: web }\n', /outputs\.0\.labels: labels applies to format: alertmanager only/],
-    ['  - type: webhook\n    url: http://a/hook\n    format: prometheus\n', /outputs\.0\.format: /],
+    ['  - type: alertmanager\n    urls: [ftp://am:9093]\n', /authwatch\.yaml:6:\d+: outputs\[0\]\.urls\[0\]: an http:\/\/ or https:\/\/ URL/],
+    ['  - type: alertmanager\n    urls: [http://am:9093, http://am:9093/]\n', /outputs\[0\]\.urls: the same Alertmanager is listed twice/],
+    ['  - type: alertmanager\n    urls: [http://am:9093]\n    labels: { team-name: web }\n', /authwatch\.yaml:7:\d+: outputs\[0\]\.labels\.team-name: not a label name/],
+    ['  - type: alertmanager\n    urls: [http://am:9093]\n    auth: { user: a, pass_env: X, token_env: Y }\n', /outputs\[0\]\.auth: give user with one of pass_env or pass_file \(basic auth\), or one of token_env or token_file/],
+    ['  - type: alertmanager\n    urls: [http://am:9093]\n    auth: { pass_env: X }\n', /outputs\[0\]\.auth: give user with/],
+    ['  - type: webhook\n    url: http://a/hook\n  - type: webhook\n    url: http://b/hook\n', /outputs\[1\]\.name: two outputs are named webhook: give each its own name/],
+    ['  - type: webhook\n    url: http://a/hook\n    labels: { team: web }\n', /outputs\[0\]\.labels: labels applies to format: alertmanager only/],
+    ['  - type: webhook\n    url: http://a/hook\n    format: prometheus\n', /outputs\[0\]\.format: /],
   ])('%j', async (outputs, message) => {
     expect(await error(outputs)).toMatch(message);
   });

@@ -51,8 +51,8 @@ describe('rule files', () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'a.yaml'), GOOD.replace('likely_cause: c', 'likely_cause: "{no_such_field} did it"'));
     writeFileSync(path.join(dir, 'b.yaml'), GOOD.replace('id: ok', 'id: ok-b').replace('checks: [x]', 'checks: ["x", { text: "block {group.path}", if: public_address }]'));
-    const problems = await loadRules(dir).then(() => [], (e: { problems: Array<{ file: string; ruleId?: string; message: string }> }) => e.problems);
-    expect(problems.map((p) => [path.basename(p.file), p.ruleId, p.message.split(';')[0]])).toEqual([
+    const problems = await loadRules(dir).then(() => [], (e: { problems: Array<{ file: string; ruleId?: string; field: string; message: string }> }) => e.problems);
+    expect(problems.map((p) => [path.basename(p.file), p.ruleId, `${p.field}: ${p.message.split(';')[0]}`])).toEqual([
       ['a.yaml', 'ok', 'likely_cause: unknown template field {no_such_field}'],
       ['b.yaml', 'ok-b', 'checks[1].text: template field {group.path} is not in group_by (ip)'],
     ]);

@@ -18,8 +18,17 @@ const TOP_VALUES_PER_SLOT = 16;
 const SAMPLE_MAX_CHARS = 1000;
 const WINDOW_EXACT_LIMIT = 4096;
 
+/** The last line cut, and its cut copy: one event reaches every rule's table in turn, and they share one copy. */
+let lastCutFrom = '';
+let lastCut = '';
+
 function sampleText(raw: string): string {
-  return raw.length > SAMPLE_MAX_CHARS ? ownCopy(raw.slice(0, SAMPLE_MAX_CHARS)) + '…' : raw;
+  if (raw.length <= SAMPLE_MAX_CHARS) return raw;
+  if (raw !== lastCutFrom) {
+    lastCutFrom = raw;
+    lastCut = ownCopy(raw.slice(0, SAMPLE_MAX_CHARS)) + '…';
+  }
+  return lastCut;
 }
 
 /** Failures quoted per bucket: enough to show what a window holds, bounded by the ring. */

@@ -184,7 +184,7 @@ describe('authwatch email test', () => {
     expect(r.stderr).toMatch(/^authwatch: email test failed: cannot connect to 127\.0\.0\.1:\d+: connection refused; is the SMTP server running/);
     const inline = await run(config(tempDir(), port, { smtpAuth: '{ user: a, pass: hunter2 }' }));
     expect(inline.code).toBe(2);
-    expect(inline.stderr).toMatch(/authwatch\.yaml:\d+:\d+: email\.smtp\.auth: Unrecognized key: "pass"/);
+    expect(inline.stderr).toMatch(/authwatch\.yaml:\d+:\d+: email\.smtp\.auth\.pass: unknown key "pass"/);
     expect(inline.stderr).not.toContain('hunter2');
   });
 });

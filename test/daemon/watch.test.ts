@@ -150,7 +150,7 @@ test('a config error names the file, line and field, and exits 2', () => {
     err = String((e as { stderr: Buffer }).stderr);
     expect((e as { status: number }).status).toBe(2);
   }
-  expect(err).toMatch(/authwatch\.yaml:3:\d+: inputs\.0\.format: expected auto/);
+  expect(err).toMatch(/authwatch\.yaml:3:\d+: inputs\[0\]\.format: expected auto/);
 });
 
 test('trusted proxies, ignore lists, --from-start, webhook output with firing and resolved alerts', async () => {
